@@ -1,0 +1,81 @@
+"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from cobuild.config import Settings
+from cobuild.errors import EngineError
+from cobuild.graph.engines import GraphEngine, make_engine
+from cobuild.graph.migrate import applied_version
+from cobuild.graph import model
+from cobuild.schema import build_schema
+from cobuild.schema.context import Context
+
+
+class CobuildGraphQL(GraphQL):
+    """Strawberry's ASGI app with cobuild's per-request context."""
+
+    def __init__(self, engine: GraphEngine, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql", **kwargs)
+        self.engine = engine
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
+        return Context(
+            engine=self.engine,
+            settings=self.settings,
+            request=request,
+            response=response,
+            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
+        )
+
+
+def create_app(settings: Settings | None = None, engine: GraphEngine | None = None) -> Starlette:
+    """Build the service. Tests pass an already-open ``engine``; otherwise one is made from settings."""
+    settings = settings or Settings()
+    owns_engine = engine is None
+    engine = engine or make_engine(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if owns_engine:
+            with contextlib.suppress(EngineError):  # start anyway; /readyz says 503 until it is back
+                await engine.open()
+        yield
+        if owns_engine:
+            await engine.close()
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            await engine.ping()
+            version, _fp = await applied_version(engine)
+        except EngineError:
+            return JSONResponse({"status": "unavailable", "store": engine.name}, status_code=503)
+        if version < model.SCHEMA_VERSION:
+            return JSONResponse(
+                {"status": "migrations pending", "store": engine.name, "schemaVersion": version,
+                 "expected": model.SCHEMA_VERSION, "fix": "run `cobuild migrate`"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "store": engine.name, "schemaVersion": version})
+
+    graphql = CobuildGraphQL(engine, settings)
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    return app

@@ -1,0 +1,131 @@
+"""The ``cobuild`` command line. Run ``cobuild`` alone to list every command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cobuild.config import Settings
+from cobuild.errors import CobuildError, ValidationError
+from cobuild.graph.engines import GraphEngine
+from cobuild.store import opened
+
+T = TypeVar("T")
+app = typer.Typer(
+    name="cobuild",
+    help="cobuild — GraphQL service over the co-building knowledge graph (城市基层党建互联互通).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's message names the variable and the problem
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _with_engine(fn: Callable[[GraphEngine], Awaitable[T]]) -> T:
+    settings = _settings()
+
+    async def main() -> T:
+        async with opened(settings) as engine:
+            return await fn(engine)
+
+    try:
+        return asyncio.run(main())
+    except ValidationError as exc:
+        err.print(f"[red]rejected:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except CobuildError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the graph schema (tables, constraints, indexes); idempotent and versioned."""
+    from cobuild.graph.migrate import migrate as run_migrate
+
+    report = _with_engine(run_migrate)
+    if report.changed:
+        console.print(f"schema at version {report.after} (was {report.before}); {report.statements_run} statements run")
+    else:
+        console.print(f"schema already at version {report.after}; nothing to do")
+
+
+@app.command()
+def seed(data_dir: Path = typer.Option(None, help="Seed folder (default: the bundled dataset)")) -> None:
+    """Load the seed network from the five source articles (upserts by id; all or nothing)."""
+    from cobuild.seeds.load import DATA_DIR, load
+
+    started = time.perf_counter()
+    with console.status("loading seed network …") as status:
+        report = _with_engine(lambda e: load(e, data_dir or DATA_DIR, progress=lambda m: status.update(f"loading {m}")))
+    console.print(
+        f"seed network: {report.nodes} nodes, {report.rels} relationships "
+        f"({report.changed} nodes changed), derived {report.derived} in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@app.command()
+def generate(
+    scale: str = typer.Option("district", help="district (~20k nodes) or city (≥200k nodes, ≥1M relationships)"),
+    seed: int = typer.Option(1, help="Random seed; the same seed gives the same network"),
+) -> None:
+    """Generate a synthetic city network and bulk-load it, with a progress bar and timings."""
+    from cobuild.seeds.generate import run_generate_cli
+
+    _with_engine(lambda e: _migrated(e, lambda: run_generate_cli(e, scale, seed, console)))
+
+
+async def _migrated(engine: GraphEngine, then: Callable[[], Awaitable[T]]) -> T:
+    from cobuild.graph.migrate import migrate as run_migrate
+
+    await run_migrate(engine)
+    return await then()
+
+
+@app.command()
+def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables")) -> None:
+    """Node counts per label and relationship counts per type."""
+    from cobuild.graph.stats import graph_stats
+
+    result: dict[str, Any] = _with_engine(graph_stats)
+    if as_json:
+        console.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    for section, title in (("nodes", "label"), ("relationships", "type")):
+        table = Table(title=section)
+        table.add_column(title)
+        table.add_column("count", justify="right")
+        for k, v in result[section].items():
+            table.add_row(k, f"{v:,}")
+        console.print(table)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the GraphQL API (GraphiQL at http://HOST:PORT/graphql), /healthz and /readyz."""
+    import uvicorn
+
+    from cobuild.app import create_app
+
+    settings = _settings()
+    console.print(f"cobuild on http://{settings.host}:{settings.port}/graphql ({settings.engine_name} store)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,149 @@
+"""The only module that knows how Neo4j 5 and LadybugDB 0.22 differ.
+
+Callers write Cypher in the subset both engines run (MATCH / OPTIONAL MATCH / WITH / UNWIND /
+MERGE / ``collect({k: v})`` / ``COUNT { MATCH … }`` / ``EXISTS { MATCH … }``) and ask the dialect
+for the rest:
+
+* schema: LadybugDB needs ``CREATE NODE TABLE`` / ``CREATE REL TABLE`` before any write; Neo4j takes
+  uniqueness constraints, range indexes and a CJK full-text index;
+* shortest paths: ``shortestPath((a)-[:R*..n]-(b))`` vs ``(a)-[:R* SHORTEST 1..n]-(b)``;
+* a relationship's type: ``type(r)`` vs ``label(r)``; path parts: ``relationships(p)`` vs ``rels(p)``;
+* full-text search: the ``cobuild_names`` index (analyzer ``cjk``) vs ``CONTAINS`` on name and aliases
+  (the fts extension downloads at run time, which these machines cannot do).
+
+Known gaps of LadybugDB handled elsewhere (see shared/ladybug-notes.md): no relationship-uniqueness
+per match (compare ids), no ``n {.a}`` map projections, pattern comprehensions, ``CALL {}``, list
+comprehensions or ``FOREACH``; UNWIND rows need identical keys; ``WITH … ORDER BY`` needs a LIMIT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from cobuild.graph import model
+from cobuild.graph.cypher import name
+from cobuild.graph.model import PropType
+
+FULLTEXT_INDEX = "cobuild_names"
+
+_LADYBUG_TYPES = {
+    PropType.STRING: "STRING",
+    PropType.INT: "INT64",
+    PropType.FLOAT: "DOUBLE",
+    PropType.BOOL: "BOOLEAN",
+    PropType.DATE: "DATE",
+    PropType.DATETIME: "TIMESTAMP",
+    PropType.STRING_LIST: "STRING[]",
+}
+
+
+class Dialect(Protocol):
+    name: Literal["neo4j", "ladybug"]
+
+    def schema_statements(self) -> list[str]: ...
+    def rel_type(self, var: str) -> str: ...
+    def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
+    def path_rels(self, path_var: str) -> str: ...
+    def name_search(self, var: str, label: str, param: str) -> tuple[str, str]: ...
+    def typed(self, expr: str, prop_type: PropType) -> str: ...
+
+
+@dataclass(frozen=True)
+class Neo4jDialect:
+    name: Literal["neo4j"] = "neo4j"
+
+    def schema_statements(self) -> list[str]:
+        out: list[str] = []
+        for lab in model.LABELS:
+            out.append(
+                f"CREATE CONSTRAINT {lab.name.lower()}_id_unique IF NOT EXISTS "
+                f"FOR (n:{name(lab.name)}) REQUIRE n.`id` IS UNIQUE"
+            )
+            for p in lab.all_props:
+                if p.indexed:
+                    out.append(
+                        f"CREATE INDEX {lab.name.lower()}_{p.name.lower()} IF NOT EXISTS "
+                        f"FOR (n:{name(lab.name)}) ON (n.{name(p.name)})"
+                    )
+        for rel in model.RELATIONSHIPS:
+            for p in rel.props:
+                if p.name in ("status", "role", "side"):
+                    out.append(
+                        f"CREATE INDEX rel_{rel.name.lower()}_{p.name.lower()} IF NOT EXISTS "
+                        f"FOR ()-[r:{name(rel.name)}]-() ON (r.{name(p.name)})"
+                    )
+        labels = "|".join(name(lab.name) for lab in model.LABELS)
+        out.append(
+            f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{labels}) ON EACH [n.`name`, n.`aliases`] "
+            "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
+        )
+        return out
+
+    def rel_type(self, var: str) -> str:
+        return f"type({var})"
+
+    def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str:
+        types = "|".join(name(t) for t in rel_types)
+        return f"MATCH {path_var} = shortestPath(({a})-[:{types}*..{int(max_hops)}]-({b}))"
+
+    def path_rels(self, path_var: str) -> str:
+        return f"relationships({path_var})"
+
+    def name_search(self, var: str, label: str, param: str) -> tuple[str, str]:
+        """(clause producing ``var`` and ``score``, extra WHERE) for a name search within one label."""
+        clause = (
+            f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', {param}) YIELD node AS {var}, score "
+            f"WHERE {var}:{name(label)}"
+        )
+        return clause, ""
+
+    def typed(self, expr: str, prop_type: PropType) -> str:
+        return expr
+
+
+@dataclass(frozen=True)
+class LadybugDialect:
+    name: Literal["ladybug"] = "ladybug"
+
+    def schema_statements(self) -> list[str]:
+        out: list[str] = [
+            "CREATE NODE TABLE IF NOT EXISTS `_SchemaVersion`(id STRING PRIMARY KEY, version INT64, "
+            "fingerprint STRING, appliedAt TIMESTAMP, description STRING)"
+        ]
+        for lab in model.LABELS:
+            cols = []
+            for p in lab.all_props:
+                col = f"{name(p.name)} {_LADYBUG_TYPES[p.type]}"
+                cols.append(col + (" PRIMARY KEY" if p.name == "id" else ""))
+            out.append(f"CREATE NODE TABLE IF NOT EXISTS {name(lab.name)}({', '.join(cols)})")
+        for rel in model.RELATIONSHIPS:
+            parts = [f"FROM {name(a)} TO {name(b)}" for a, b in rel.endpoints]
+            parts += [f"{name(p.name)} {_LADYBUG_TYPES[p.type]}" for p in rel.props]
+            out.append(f"CREATE REL TABLE IF NOT EXISTS {name(rel.name)}({', '.join(parts)})")
+        return out
+
+    def rel_type(self, var: str) -> str:
+        return f"label({var})"
+
+    def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str:
+        types = "|".join(name(t) for t in rel_types)
+        return f"MATCH {path_var} = ({a})-[:{types}* SHORTEST 1..{int(max_hops)}]-({b})"
+
+    def path_rels(self, path_var: str) -> str:
+        return f"rels({path_var})"
+
+    def name_search(self, var: str, label: str, param: str) -> tuple[str, str]:
+        clause = f"MATCH ({var}:{name(label)})"
+        where = (
+            f"({var}.`name` CONTAINS {param} OR any(a IN coalesce({var}.`aliases`, []) WHERE a CONTAINS {param}))"
+        )
+        return clause, where
+
+    def typed(self, expr: str, prop_type: PropType) -> str:
+        """LadybugDB infers a parameter's type from its values: an all-NULL column arrives as STRING
+        and will not bind to a DATE or STRING[] property, so values are cast to the model's type."""
+        return f"CAST({expr} AS {_LADYBUG_TYPES[prop_type]})"
+
+
+DIALECTS: dict[str, Dialect] = {"neo4j": Neo4jDialect(), "ladybug": LadybugDialect()}

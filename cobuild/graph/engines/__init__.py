@@ -1,0 +1,19 @@
+"""Engine selection: Neo4j when a URI is configured, otherwise the embedded LadybugDB store."""
+
+from __future__ import annotations
+
+from cobuild.config import Settings
+from cobuild.graph.engines.base import GraphEngine, StatementCounter, Tx
+
+
+def make_engine(settings: Settings) -> GraphEngine:
+    if settings.neo4j_uri:
+        from cobuild.graph.engines.neo4j import Neo4jEngine
+
+        return Neo4jEngine(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database)
+    from cobuild.graph.engines.ladybug import LadybugEngine
+
+    return LadybugEngine(settings.db_path)
+
+
+__all__ = ["GraphEngine", "StatementCounter", "Tx", "make_engine"]
