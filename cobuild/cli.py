@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
@@ -125,6 +126,9 @@ def serve() -> None:
     settings = _settings()
     console.print(f"cobuild on http://{settings.host}:{settings.port}/graphql ({settings.engine_name} store)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
 
 
 if __name__ == "__main__":  # pragma: no cover

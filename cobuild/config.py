@@ -25,6 +25,26 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- trust (issue #4): authentication, limits, logs -----------------------------------------
+    keys_path: Path = Field(Path("data/keys.json"), description="API key file (hashed secrets; never exposed via GraphQL); `cobuild keys …` manages it")
+    jwt_secret: str | None = Field(None, description="HS256 secret for bearer JWTs; unset = HS256 tokens refused")
+    jwks_path: Path | None = Field(None, description="JWKS file with RS256 public keys for bearer JWTs; unset = RS256 tokens refused")
+    jwt_audience: str | None = Field(None, description="Required `aud` claim of bearer JWTs, if set")
+    jwt_issuer: str | None = Field(None, description="Required `iss` claim of bearer JWTs, if set")
+    anonymous: Literal["read", "off"] = Field("read", description="Requests without credentials: `read` = read-only anonymous principal, `off` = 401 UNAUTHENTICATED")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted; larger → HTTP 413 REQUEST_TOO_LARGE")
+    max_depth: int = Field(10, ge=1, description="Deepest field nesting of an operation (introspection excepted) → QUERY_TOO_DEEP")
+    max_aliases: int = Field(30, ge=0, description="Most aliases in one document → TOO_MANY_ALIASES")
+    max_tokens: int = Field(2000, ge=10, description="Most lexical tokens in one document → QUERY_TOO_LARGE")
+    max_cost: int = Field(10_000, ge=1, description="Highest estimated cost (page sizes multiply down nested connections) → QUERY_TOO_COSTLY")
+    default_page_size: int = Field(20, ge=1, description="Page size assumed for a connection or list without `first`")
+    max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts")
+    persisted_only: bool = Field(False, description="Run only operations whose sha256 is in the persisted-query file → PERSISTED_QUERY_REQUIRED")
+    persisted_queries_path: Path = Field(Path("data/persisted-queries.json"), description="Allowed operation hashes: a JSON list of sha256 hex strings or an object keyed by them")
+    rate_limit_per_s: float = Field(20.0, ge=0, description="Token-bucket refill per credential (per client IP when anonymous), requests per second; 0 = no rate limit")
+    rate_limit_burst: int = Field(60, ge=1, description="Token-bucket size: requests allowed in a burst → HTTP 429 RATE_LIMITED beyond it")
+    query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds; resolvers pass it to `engine.run(timeout=…)` → TIMEOUT")
+
     @field_validator("neo4j_uri")
     @classmethod
     def _scheme(cls, v: str | None) -> str | None:
