@@ -7,6 +7,7 @@ import uuid
 from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -17,6 +18,8 @@ from cobuild.errors import EngineError
 from cobuild.graph.engines import GraphEngine, make_engine
 from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
+from cobuild.logs import configure_logging
+from cobuild.middleware import TrustMiddleware
 from cobuild.schema import build_schema
 from cobuild.schema.context import Context
 
@@ -35,13 +38,15 @@ class CobuildGraphQL(GraphQL):
             settings=self.settings,
             request=request,
             response=response,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
+            request_id=getattr(request.state, "request_id", None) or uuid.uuid4().hex[:16],
+            viewer=getattr(request.state, "principal", None),  # set by TrustMiddleware; None = anonymous
         )
 
 
 def create_app(settings: Settings | None = None, engine: GraphEngine | None = None) -> Starlette:
     """Build the service. Tests pass an already-open ``engine``; otherwise one is made from settings."""
     settings = settings or Settings()
+    configure_logging(settings.log_level)
     owns_engine = engine is None
     engine = engine or make_engine(settings)
 
@@ -75,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])],
         lifespan=lifespan,
+        middleware=[Middleware(TrustMiddleware, settings=settings, engine=engine)],
     )
     app.state.engine = engine
     app.state.settings = settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from cobuild.limits import QueryLimits
 from cobuild.schema.entities import EntityQuery
 from cobuild.schema.errors import ErrorCodes
 from cobuild.schema.mutations import Mutation
@@ -15,4 +16,4 @@ Query = merge_types("Query", _ROOTS)
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes, QueryLimits])

@@ -1,0 +1,381 @@
+"""Query limits: tokens, nesting depth, aliases, estimated cost and the persisted-query allow-list.
+
+Each refusal is a GraphQL error (HTTP 200) with a stable ``extensions.code`` and the numbers that
+tripped it (``limit``, ``actual``), never a 500:
+
+=========================== ===================================================================
+``QUERY_TOO_LARGE``         more lexical tokens than ``COBUILD_MAX_TOKENS`` (2,000), counted
+                            before parsing
+``QUERY_TOO_DEEP``          fields nested deeper than ``COBUILD_MAX_DEPTH`` (10; the root field is
+                            level 1; introspection subtrees ``__schema``/``__type`` are not counted
+                            but their brackets may nest at most ``2 × depth + 20`` levels)
+``TOO_MANY_ALIASES``        more aliased fields than ``COBUILD_MAX_ALIASES`` (30)
+``QUERY_TOO_COSTLY``        estimated cost above ``COBUILD_MAX_COST`` (10,000)
+``PERSISTED_QUERY_REQUIRED`` ``COBUILD_PERSISTED_ONLY=true`` and the document's sha256 is not in
+                            ``COBUILD_PERSISTED_QUERIES_PATH``
+=========================== ===================================================================
+
+**Cost.** Every field costs 1. A field that pages — it has a ``first``/``last`` argument, returns a
+``…Connection`` type, or returns a list of objects outside a connection — multiplies the cost of
+its selection by its page size: the ``first``/``last`` value (literal or variable, at most
+``COBUILD_MAX_PAGE_SIZE``) or ``COBUILD_DEFAULT_PAGE_SIZE`` (20). The ``edges``/``nodes`` lists inside a
+connection do not multiply again. So ``units(first: 100) { edges { node { communities(first: 100)
+{ edges { node { name } } } } } }`` costs about 1 + 100 × (3 + 100 × 4) ≈ 40,000 and is refused,
+while the same query with default pages costs about 1,700. Fragments are costed once per type
+(memoised), so fragment fan-out cannot blow up the analysis.
+
+The checks run before validation (validation itself costs CPU on hostile documents); tokens and the
+allow-list are checked before parsing. Limits come from ``info.context.settings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from graphql import GraphQLError
+from graphql.language import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    IntValueNode,
+    Lexer,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    Source,
+    TokenKind,
+    VariableNode,
+)
+from graphql.type import (
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+)
+from strawberry.extensions import SchemaExtension
+
+log = logging.getLogger("cobuild.limits")
+
+_OPENERS = (TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L)
+_CLOSERS = (TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_cost: int = 10_000
+    default_page_size: int = 20
+    max_page_size: int = 100
+    persisted_only: bool = False
+    persisted_hashes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def max_nesting(self) -> int:
+        """Bracket nesting allowed before parsing (covers introspection and argument values)."""
+        return 2 * self.max_depth + 20
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Limits":
+        if settings is None:
+            return DEFAULT_LIMITS
+        persisted_only = bool(getattr(settings, "persisted_only", False))
+        return cls(
+            max_depth=settings.max_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost, default_page_size=settings.default_page_size,
+            max_page_size=settings.max_page_size, persisted_only=persisted_only,
+            persisted_hashes=load_persisted(settings.persisted_queries_path) if persisted_only else frozenset(),
+        )
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LimitError(GraphQLError):
+    """A refused document: message for the client, ``extensions.code`` plus the numbers."""
+
+    def __init__(self, code: str, message: str, **numbers: Any) -> None:
+        super().__init__(message, extensions={"code": code, **numbers})
+
+
+# --- persisted queries ------------------------------------------------------------------------
+_persisted_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+
+
+def query_hash(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()
+
+
+def load_persisted(path: Path | str) -> frozenset[str]:
+    """Allowed sha256 hashes: a JSON list of hashes, or an object keyed by them (values: the
+    documents, for reference). Re-read when the file changes; a missing file allows nothing."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return frozenset()
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _persisted_cache.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.error("persisted-query file %s is not valid JSON; no operation is allowed", path)
+        return frozenset()
+    keys = doc.keys() if isinstance(doc, dict) else doc if isinstance(doc, list) else []
+    hashes = frozenset(str(k).lower().removeprefix("sha256:") for k in keys)
+    _persisted_cache[path] = (stamp, hashes)
+    return hashes
+
+
+# --- lexical checks -----------------------------------------------------------------------------
+def lexical_stats(query: str, max_tokens: int) -> tuple[int, int]:
+    """(tokens, deepest bracket nesting), counting stops just past ``max_tokens``. Syntax errors
+    end the count silently: the parser reports them."""
+    lexer = Lexer(Source(query))
+    tokens = nesting = deepest = 0
+    try:
+        tok = lexer.advance()
+        while tok.kind != TokenKind.EOF:
+            tokens += 1
+            if tok.kind in _OPENERS:
+                nesting += 1
+                deepest = max(deepest, nesting)
+            elif tok.kind in _CLOSERS:
+                nesting -= 1
+            if tokens > max_tokens:
+                break
+            tok = lexer.advance()
+    except GraphQLError:
+        pass
+    return tokens, deepest
+
+
+# --- structural analysis ------------------------------------------------------------------------
+class _TooDeepError(Exception):
+    pass
+
+
+@dataclass
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+
+
+class _Analyzer:
+    def __init__(self, doc: DocumentNode, schema: GraphQLSchema | None, variables: dict[str, Any], limits: Limits) -> None:
+        self.schema = schema
+        self.variables = variables or {}
+        self.limits = limits
+        self.fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+        self._memo: dict[tuple[str, str], tuple[int, int]] = {}
+        self._stack: set[str] = set()
+
+    def _page(self, node: FieldNode, parent: GraphQLNamedType | None, ftype: Any) -> int:
+        for arg in node.arguments or ():
+            if arg.name.value in ("first", "last"):
+                value: Any = None
+                if isinstance(arg.value, IntValueNode):
+                    value = int(arg.value.value)
+                elif isinstance(arg.value, VariableNode):
+                    value = self.variables.get(arg.value.name.value)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return max(0, min(value, self.limits.max_page_size))
+                return self.limits.default_page_size
+        if ftype is None:
+            return 1
+        named = get_named_type(ftype)
+        if named is not None and named.name.endswith("Connection"):
+            return self.limits.default_page_size
+        inner = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
+        in_connection = parent is not None and parent.name.endswith("Connection")
+        if isinstance(inner, GraphQLList) and not in_connection and node.selection_set is not None:
+            return self.limits.default_page_size
+        return 1
+
+    def _field_type(self, parent: GraphQLNamedType | None, name: str) -> Any:
+        if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            f = parent.fields.get(name)
+            return f.type if f is not None else None
+        return None
+
+    def _type(self, name: str | None, fallback: GraphQLNamedType | None) -> GraphQLNamedType | None:
+        if name is None or self.schema is None:
+            return fallback
+        return self.schema.get_type(name) or fallback
+
+    def selection(self, sel: SelectionSetNode | None, parent: GraphQLNamedType | None, level: int) -> tuple[int, int]:
+        """(depth below, cost at multiplier 1) of a selection set whose fields sit at ``level``."""
+        if sel is None:
+            return 0, 0
+        if level > self.limits.max_depth:
+            raise _TooDeepError
+        depth = cost = 0
+        for s in sel.selections:
+            if isinstance(s, FieldNode):
+                fname = s.name.value
+                if fname.startswith("__"):  # introspection: bounded by the lexical nesting check
+                    continue
+                ftype = self._field_type(parent, fname)
+                child_d, child_c = self.selection(s.selection_set, get_named_type(ftype) if ftype else None, level + 1)
+                depth = max(depth, 1 + child_d)
+                cost += 1 + self._page(s, parent, ftype) * child_c
+            elif isinstance(s, InlineFragmentNode):
+                cond = s.type_condition.name.value if s.type_condition else None
+                d, c = self.selection(s.selection_set, self._type(cond, parent), level)
+                depth, cost = max(depth, d), cost + c
+            elif isinstance(s, FragmentSpreadNode):
+                d, c = self.spread(s.name.value, level)
+                depth, cost = max(depth, d), cost + c
+        return depth, cost
+
+    def spread(self, name: str, level: int) -> tuple[int, int]:
+        frag = self.fragments.get(name)
+        if frag is None or name in self._stack:  # unknown or cyclic: validation reports it
+            return 0, 0
+        key = (name, str(level))
+        if key not in self._memo:
+            self._stack.add(name)
+            try:
+                self._memo[key] = self.selection(frag.selection_set, self._type(frag.type_condition.name.value, None), level)
+            finally:
+                self._stack.discard(name)
+        return self._memo[key]
+
+
+def _count_aliases(doc: DocumentNode) -> int:
+    n = 0
+    stack: list[Any] = [d.selection_set for d in doc.definitions if hasattr(d, "selection_set")]
+    while stack:
+        sel = stack.pop()
+        if sel is None:
+            continue
+        for s in sel.selections:
+            if isinstance(s, FieldNode) and s.alias is not None:
+                n += 1
+            stack.append(getattr(s, "selection_set", None))
+    return n
+
+
+def _root_type(schema: GraphQLSchema | None, op: OperationDefinitionNode) -> GraphQLNamedType | None:
+    if schema is None:
+        return None
+    return {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }.get(op.operation)
+
+
+def check_document(doc: DocumentNode, schema: GraphQLSchema | None, variables: dict[str, Any] | None,
+                   operation_name: str | None, limits: Limits) -> tuple[Measure, LimitError | None]:
+    """Measure the operation that would run (every operation if the name does not pick one)."""
+    m = Measure(aliases=_count_aliases(doc))
+    if m.aliases > limits.max_aliases:
+        return m, LimitError("TOO_MANY_ALIASES", f"the document uses {m.aliases} aliases; at most {limits.max_aliases} are allowed",
+                             limit=limits.max_aliases, actual=m.aliases)
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        ops = [o for o in ops if o.name is not None and o.name.value == operation_name] or ops
+    analyzer = _Analyzer(doc, schema, variables or {}, limits)
+    for op in ops:
+        try:
+            d, c = analyzer.selection(op.selection_set, _root_type(schema, op), 1)
+        except _TooDeepError:
+            m.depth = limits.max_depth + 1
+            return m, LimitError("QUERY_TOO_DEEP", f"the query nests deeper than {limits.max_depth} levels; split it or use fragments less deeply",
+                                 limit=limits.max_depth)
+        m.depth, m.cost = max(m.depth, d), max(m.cost, c)
+    if m.cost > limits.max_cost:
+        return m, LimitError("QUERY_TOO_COSTLY", f"the query's estimated cost is {m.cost}, above the limit of {limits.max_cost}; "
+                             "ask for smaller pages (`first`) in nested connections", limit=limits.max_cost, actual=m.cost)
+    return m, None
+
+
+def _request_state(ctx: Any) -> dict[str, Any] | None:
+    request = getattr(ctx, "request", None)
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        return scope.setdefault("state", {})
+    return None
+
+
+class QueryLimits(SchemaExtension):
+    """Strawberry extension applying :class:`Limits`; list it after ``ErrorCodes`` so its errors
+    are refined before ``ErrorCodes`` adds the request id."""
+
+    def __init__(self, *, execution_context: Any = None) -> None:
+        super().__init__(execution_context=execution_context)
+        self.violation: LimitError | None = None
+        self.limits = DEFAULT_LIMITS
+
+    def on_operation(self) -> Iterator[None]:
+        ec = self.execution_context
+        self.limits = Limits.from_settings(getattr(ec.context, "settings", None))
+        yield
+        result = ec.result
+        if self.violation is not None and result is not None:
+            result.data = None
+            result.errors = [self.violation]
+        state = _request_state(ec.context)
+        if state is not None:
+            state["graphql_operation"] = _operation_label(ec)
+
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        query = ec.query or ""
+        limits = self.limits
+        tokens, nesting = lexical_stats(query, limits.max_tokens)
+        if limits.persisted_only and query_hash(query) not in limits.persisted_hashes:
+            self.violation = LimitError("PERSISTED_QUERY_REQUIRED", "only registered (persisted) operations run on this server; "
+                                        "register the document's sha256 with the operators", hash=query_hash(query))
+        elif tokens > limits.max_tokens:
+            self.violation = LimitError("QUERY_TOO_LARGE", f"the document has more than {limits.max_tokens} tokens; send a smaller query",
+                                        limit=limits.max_tokens)
+        elif nesting > limits.max_nesting:
+            self.violation = LimitError("QUERY_TOO_DEEP", f"the document nests brackets {nesting} deep; at most {limits.max_nesting} are allowed",
+                                        limit=limits.max_depth)
+        # a refused document is not parsed at all: a zero-token budget aborts the parser at once
+        ec.parse_options["max_lexical_tokens"] = 0 if self.violation else limits.max_tokens
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        ec = self.execution_context
+        doc = ec.graphql_document
+        if doc is not None and ec.pre_execution_errors is None and self.violation is None:
+            try:
+                _m, error = check_document(doc, ec.schema._schema, ec.variables, ec.operation_name, self.limits)
+            except Exception:  # never let the analysis itself fail a request; validation still runs
+                log.exception("query limit analysis failed")
+                error = None
+            if error is not None:
+                ec.pre_execution_errors = [error]
+        yield
+
+
+def _operation_label(ec: Any) -> dict[str, Any]:
+    """Operation name and type for the access log (names only, never the document)."""
+    name = ec.operation_name
+    op_type = None
+    doc = ec.graphql_document
+    if doc is not None:
+        ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+        chosen = [o for o in ops if name is None or (o.name is not None and o.name.value == name)]
+        if len(chosen) == 1:
+            op_type = chosen[0].operation.value
+            if name is None and chosen[0].name is not None:
+                name = chosen[0].name.value
+    return {"name": (name or "")[:100] or None, "type": op_type}
