@@ -1,0 +1,88 @@
+"""Thin resolvers for entities: plan the selection → compile → run once → shape.
+
+:func:`entity_from_row` turns a map projected by :func:`cobuild.graph.compile.project_entity`
+into the Strawberry object of its label; every nested field then resolves from that map, so a
+root field costs exactly one statement however deep the selection goes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cobuild.errors import NotFoundError, ValidationError
+from cobuild.graph import compile as gc
+from cobuild.graph import model
+
+# label name → Strawberry class, filled by cobuild.schema.entities at import
+TYPES: dict[str, type] = {}
+
+
+def _types() -> dict[str, type]:
+    if not TYPES:
+        import cobuild.schema.entities  # noqa: F401  (registers the generated types)
+    return TYPES
+
+
+def entity_from_row(label_name: str, data: dict[str, Any]) -> Any:
+    """The Strawberry object for a projected map (its label read from the id prefix if it has one)."""
+    lab = model.label_of_id(data.get("id") or "") if isinstance(data.get("id"), str) else None
+    cls = _types()[lab.name if lab else label_name]
+    obj = cls()
+    obj._row = data
+    return obj
+
+
+def label_for_id(node_id: str) -> model.NodeLabel:
+    prefix, sep, rest = (node_id or "").partition(":")
+    if not sep or not prefix or not rest:
+        raise ValidationError(f"{node_id!r} is not a cobuild id; ids look like 'unit:…' (prefix, colon, key)", field="id")
+    lab = model.label_of_id(node_id)
+    if lab is None:
+        raise NotFoundError(f"no entity has id {node_id!r} (unknown prefix {prefix!r})", id=node_id)
+    return lab
+
+
+async def resolve_lookup(info: Any, node_id: str, label_name: str | None = None) -> Any:
+    lab = label_for_id(node_id)
+    if label_name is not None and lab.name != label_name:
+        raise NotFoundError(f"{node_id!r} is not a {label_name} id", id=node_id)
+    stmt = gc.compile_lookup(gc.selection_of(info, []), lab.name, node_id, info.context.dialect)
+    rows = await info.context.engine.run(stmt, "read")
+    if not rows:
+        raise NotFoundError(f"no {lab.name} has id {node_id!r}", id=node_id)
+    return entity_from_row(lab.name, rows[0]["node"])
+
+
+async def resolve_connection(info: Any, label_name: str, connection_cls: type, edge_cls: type, page_info_cls: type) -> Any:
+    args = gc.field_arguments(info)
+    selection = gc.selection_of(info, [])
+    plan = gc.compile_connection(selection, label_name, args, info.context.dialect)
+    rows = await info.context.engine.run(plan.statement, "read")
+    page = gc.order_rows([r["node"] for r in rows if r["node"] and r["node"].get("id") is not None], plan.order_by)
+    total = rows[0].get("total") if rows else 0
+    has_next = len(page) > plan.first
+    page = page[: plan.first]
+    edges = [edge_cls(cursor=gc.encode_cursor(r, plan.order_by), node=entity_from_row(label_name, r)) for r in page]
+    return connection_cls(
+        edges=edges,
+        nodes=[e.node for e in edges],
+        page_info=page_info_cls(
+            has_next_page=has_next,
+            has_previous_page=bool(plan.after),
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total if plan.with_total else None,
+    )
+
+
+def resolve_rel(obj: Any, info: Any, first: Any, order_by: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The pre-fetched edges of a relationship field: sorted by ``orderBy``, cut to ``first``."""
+    data = obj._row.get(f"r_{info.path.key}")
+    if data is None:  # not projected: a bug in the caller that fetched this entity
+        raise RuntimeError(f"relationship field {info.path.key} was not pre-fetched")
+    first = gc.check_first(first)
+    order = [(o["field"], o.get("direction") or "ASC") for o in gc.plain(order_by or [])]
+    items = [(lab, e) for lab, edges in data.items() for e in edges if e is not None]
+    items.sort(key=lambda le: gc.sort_key(order)(le[1]["node"]))
+    return items[:first]

@@ -1,0 +1,151 @@
+"""The selection compiler without a database: plans, Cypher text and parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+from cobuild.errors import ValidationError
+from cobuild.graph import compile as gc
+from cobuild.graph.cypher import Params, Vars
+from cobuild.graph.dialect import DIALECTS
+
+D = DIALECTS["ladybug"]
+
+
+def f(name: str, *sels: object, alias: str | None = None, args: dict | None = None, directives: dict | None = None) -> SelectedField:
+    return SelectedField(name=name, directives=directives or {}, arguments=args or {}, selections=list(sels), alias=alias)
+
+
+def on(cond: str | None, *sels: object, directives: dict | None = None) -> InlineFragment:
+    return InlineFragment(type_condition=cond, selections=list(sels), directives=directives or {})
+
+
+def test_plan_merges_fragments_and_applies_directives() -> None:
+    sel = [
+        f("name"),
+        on("Unit", f("unitType")),
+        on("AdminArea", f("level")),  # does not apply to a Unit
+        FragmentSpread(name="F", type_condition="Actor", directives={}, selections=[f("aliases")]),
+        f("sector", directives={"skip": {"if": True}}),
+        f("creditCode", directives={"include": {"if": False}}),
+        f("locatedIn", f("primary"), f("node", on("AdminArea", f("name"), f("partOf", f("node", f("name"))))), alias="loc"),
+    ]
+    plan = gc.plan_entity(sel, "Unit")
+    assert list(plan.props) == ["id", "name", "unitType", "aliases"]
+    rp = plan.rels["loc"]
+    assert rp.field.rel.name == "LOCATED_IN" and rp.field.direction == "out" and rp.first == gc.DEFAULT_FIRST
+    assert list(rp.edge_props) == ["primary"]
+    assert set(rp.nodes) == {"AdminArea", "FunctionalZone"}
+    assert "partOf" in rp.nodes["AdminArea"].rels and not rp.nodes["FunctionalZone"].rels
+
+
+def test_project_entity_text_and_carry() -> None:
+    sel = [f("name"), f("coBuildsWith", f("pairingId"), f("node", f("name"), f("hasPartyOrg", f("node", f("name")))))]
+    params, vars = Params(), Vars()
+    a = vars.new("a")
+    clauses, expr = gc.project_entity(sel, "AdminArea", a, params, vars, ["keep"], D)
+    text = " ".join(clauses)
+    assert clauses[0].startswith(f"OPTIONAL MATCH ({a})-[")
+    assert "`CO_BUILDS_WITH`" in text and "`HAS_PARTY_ORG`" in text
+    # every WITH carries the caller's names and the entity variable
+    withs = [c for c in clauses if c.startswith("WITH ")]
+    assert len(withs) == 2 and all(w.startswith(f"WITH keep, {a}") for w in withs)
+    assert "collect(CASE WHEN" in text and "IS NULL THEN NULL ELSE" in text
+    assert expr.startswith("{`id`: a0.`id`, `name`: a0.`name`, `r_coBuildsWith`: {`Unit`: c")
+    assert params.values == {}
+
+
+def test_empty_selection_projects_id() -> None:
+    clauses, expr = gc.project_entity(None, "Unit", "u", Params(), Vars(), [], D)
+    assert clauses == [] and expr == "{`id`: u.`id`}"
+
+
+def test_where_values_are_parameters() -> None:
+    params, vars = Params(), Vars()
+    evil = "x' OR 1=1 //`"
+    where = {
+        "name": {"eq": evil, "startsWith": "海"},
+        "validFrom": {"gte": "2021-01-01"},
+        "OR": [{"unitType": {"in": ["SOE", "GOV_AGENCY"]}}, {"sector": {"isNull": True}}],
+        "NOT": {"aliases": {"includes": "医院"}},
+        "locatedIn_some": {"name": {"contains": "社区"}},
+        "coBuilders_none": {},
+    }
+    text = gc.compile_where(where, "Unit", "n", params, vars)
+    assert evil not in text and "海" not in text and "社区" not in text
+    assert evil in params.values.values()
+    assert dt.date(2021, 1, 1) in params.values.values()
+    assert "n.`name` = $p0" in text and "n.`name` STARTS WITH $p1" in text
+    assert "n.`validFrom` >= $p2" in text
+    assert "(n.`unitType` IN $p3 OR n.`sector` IS NULL)" in text
+    assert "NOT ($p4 IN n.`aliases`)" in text
+    assert "EXISTS { MATCH (n)-[:`LOCATED_IN`]->(w0:`AdminArea`) WHERE w0.`name` CONTAINS $p5 }" in text
+    assert "EXISTS { MATCH (n)-[:`LOCATED_IN`]->(w1:`FunctionalZone`)" in text
+    assert "NOT (EXISTS { MATCH (n)<-[:`CO_BUILDS_WITH`]-(w2:`AdminArea`) })" in text
+
+
+@pytest.mark.parametrize("where", [
+    {"nope": {"eq": 1}},
+    {"unitType": {"eq": "NOT_A_TYPE"}},
+    {"validFrom": {"gte": "yesterday"}},
+    {"name": {"gt": 3}},
+    {"isResidentUnit": {"gt": True}},
+])
+def test_bad_filters_are_validation_errors(where: dict) -> None:
+    with pytest.raises(ValidationError):
+        gc.compile_where(where, "Unit", "n", Params(), Vars())
+
+
+def test_first_limits() -> None:
+    assert gc.check_first(None) == 20 and gc.check_first("5") == 5 and gc.check_first(100) == 100
+    for bad in (101, -1, "x"):
+        with pytest.raises(ValidationError):
+            gc.check_first(bad)
+
+
+def test_connection_statement_shape() -> None:
+    sel = [f("totalCount"), f("edges", f("cursor"), f("node", f("name"))), f("nodes", f("sector"))]
+    plan = gc.compile_connection(sel, "Unit", {"first": 5, "orderBy": [{"field": "name", "direction": "DESC"}],
+                                                "where": {"name": {"contains": "医"}}}, D)
+    text = plan.statement.text
+    assert text.startswith("MATCH (m")  # totalCount selected: counted first
+    assert "OPTIONAL MATCH (n0:`Unit`) WHERE n0.`name` CONTAINS" in text
+    assert "ORDER BY n0.`name` DESC, n0.`id` ASC LIMIT" in text
+    assert "`sector`: n0.`sector`" in text and "`name`: n0.`name`" in text
+    assert 6 in plan.statement.params.values()  # first + 1
+    no_total = gc.compile_connection([f("nodes", f("name"))], "Unit", {}, D)
+    assert "count(" not in no_total.statement.text and no_total.statement.text.startswith("MATCH (n0:`Unit`)")
+
+
+def test_cursor_round_trip_and_keyset() -> None:
+    order = [("validFrom", "DESC"), ("name", "ASC")]
+    row = {"id": "unit:u1", "validFrom": dt.date(2021, 3, 4), "name": None}
+    cur = gc.encode_cursor(row, order)
+    values, last = gc.decode_cursor(cur, "Unit", order)
+    assert values == [dt.date(2021, 3, 4), None] and last == "unit:u1"
+    with pytest.raises(ValidationError):
+        gc.decode_cursor(cur, "Unit", [("name", "ASC")])
+    with pytest.raises(ValidationError):
+        gc.decode_cursor("%%%", "Unit", order)
+    plan = gc.compile_connection([f("nodes", f("id"))], "Unit", {"after": cur, "orderBy": [
+        {"field": "validFrom", "direction": "DESC"}, {"field": "name"}]}, D)
+    assert "n0.`validFrom` < $" in plan.statement.text and "n0.`name` IS NULL" in plan.statement.text
+
+
+def test_python_order_mirrors_cypher_nulls() -> None:
+    rows = [{"id": "b", "x": None}, {"id": "a", "x": 2}, {"id": "c", "x": 1}, {"id": "d", "x": None}]
+    assert [r["id"] for r in gc.order_rows(rows, [("x", "ASC")])] == ["c", "a", "b", "d"]
+    assert [r["id"] for r in gc.order_rows(rows, [("x", "DESC")])] == ["b", "d", "a", "c"]
+
+
+def test_selection_of_follows_aliases_and_fragments() -> None:
+    class Info:
+        selected_fields = [f("question", f("items", on("Row", f("unit", f("name"), alias="u")), f("score")))]
+
+    sub = gc.selection_of(Info(), ["items", "u"])
+    assert sub is not None and [s.name for s in sub] == ["name"]
+    assert gc.selection_of(Info(), ["items", "unit"]) is not None  # by field name too
+    assert gc.selection_of(Info(), ["nothing"]) is None
