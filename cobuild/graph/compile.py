@@ -59,6 +59,7 @@ from cobuild.graph import naming
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
 MAX_WHERE_DEPTH = 6
+MAX_DEPTH = 8  # nested relationship levels in one selection
 _GQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 # ----------------------------------------------------------------------------------------------
@@ -222,8 +223,11 @@ def _applies(label_name: str) -> Any:
     return lambda cond: cond in names
 
 
-def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: Iterable[str] = ()) -> EntityPlan:
+def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: Iterable[str] = (), depth: int = 0) -> EntityPlan:
     """Plan one entity selection (see the module docstring)."""
+    if depth > MAX_DEPTH:
+        raise ValidationError(f"the selection nests relationships more than {MAX_DEPTH} levels deep; split the query",
+                              field="selection")
     lab = model.label(label_name)
     plan = EntityPlan(label_name)
     rel_fields = naming.rel_fields(label_name)
@@ -236,11 +240,11 @@ def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: I
         elif f.name in rel_fields:
             grouped.setdefault(response_key(f), []).append(f)
     for key, fields in grouped.items():
-        plan.rels[key] = _plan_rel(key, rel_fields[fields[0].name], fields)
+        plan.rels[key] = _plan_rel(key, rel_fields[fields[0].name], fields, depth)
     return plan
 
 
-def _plan_rel(key: str, rf: naming.RelField, fields: list[Any]) -> RelPlan:
+def _plan_rel(key: str, rf: naming.RelField, fields: list[Any], depth: int) -> RelPlan:
     if not _GQL_NAME.match(key):
         raise CompileError(f"{key!r} is not a GraphQL name")
     args = plain(fields[0].arguments or {})
@@ -256,7 +260,7 @@ def _plan_rel(key: str, rf: naming.RelField, fields: list[Any]) -> RelPlan:
                 rp.edge_props[ef.name] = None
     order_props = [p for p, _ in rp.order_by]
     for other in rf.others:
-        rp.nodes[other] = plan_entity(node_sels, other, order_props)
+        rp.nodes[other] = plan_entity(node_sels, other, order_props, depth + 1)
     return rp
 
 

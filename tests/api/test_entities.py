@@ -393,3 +393,32 @@ def _bilingual(text: str | None) -> bool:
     if not text or " / " not in text:
         return False
     return any("\u4e00" <= ch <= "\u9fff" for ch in text) and any(ch.isascii() and ch.isalpha() for ch in text)
+
+
+async def test_sibling_and_deep_nesting(net: Client) -> None:
+    q = """{ adminArea(id: "area:d") { name
+        parts(first: 3, orderBy: [{field: name}]) { node { name
+            parts(first: 3, orderBy: [{field: name}]) { node { name
+                locatedHere(first: 2, orderBy: [{field: name}]) { node { id ... on Unit { coBuilders(first: 3) { node { name } } } } }
+                hasPartyOrg(first: 1) { node { name } }
+                partOf(first: 1) { node { name partOf(first: 1) { node { name } } } } } }
+            partOf(first: 1) { node { name } } } }
+        hasPartyOrg(first: 1) { node { id } } } }"""
+    data = ok(await net(q))
+    assert net.last_statements == 1
+    d = data["adminArea"]
+    assert d["hasPartyOrg"] == []
+    streets = [s["node"] for s in d["parts"]]
+    assert [s["name"] for s in streets] == sorted(["双桥子街道", "猛追湾街道"])
+    for s in streets:
+        assert s["partOf"] == [{"node": {"name": "成华区"}}]
+        for c in s["parts"]:
+            node = c["node"]
+            assert node["partOf"] == [{"node": {"name": s["name"], "partOf": [{"node": {"name": "成华区"}}]}}]
+            area_id = next(a["id"] for a in AREAS if a["name"] == node["name"])
+            expected = sorted((r["name"], r["id"]) for i, r in enumerate(unit_rows()) if located(i) == area_id)[:2]
+            assert [e["node"]["id"] for e in node["locatedHere"]] == [x[1] for x in expected]
+    c1 = next(c["node"] for s in streets for c in s["parts"] if c["node"]["name"] == "海信社区")
+    assert c1["hasPartyOrg"] == [{"node": {"name": "海信社区党委"}}]
+    hospital = [e for e in c1["locatedHere"] if e["node"]["id"] == "unit:u03"]
+    assert hospital and sorted(x["node"]["name"] for x in hospital[0]["node"]["coBuilders"]) == ["海信社区", "紫东阁社区"]

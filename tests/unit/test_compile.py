@@ -149,3 +149,15 @@ def test_selection_of_follows_aliases_and_fragments() -> None:
     assert sub is not None and [s.name for s in sub] == ["name"]
     assert gc.selection_of(Info(), ["items", "unit"]) is not None  # by field name too
     assert gc.selection_of(Info(), ["nothing"]) is None
+
+
+def test_depth_limit() -> None:
+    sel: list = [f("name")]
+    for _ in range(gc.MAX_DEPTH + 1):
+        sel = [f("partOf", f("node", *sel))]
+    with pytest.raises(ValidationError):
+        gc.plan_entity(sel, "AdminArea")
+    ok = [f("name")]
+    for _ in range(gc.MAX_DEPTH):
+        ok = [f("partOf", f("node", *ok))]
+    gc.plan_entity(ok, "AdminArea")
