@@ -117,6 +117,22 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
 
 
 @app.command()
+def diagram() -> None:
+    """Print the model as a Mermaid diagram (the README's diagram is this output)."""
+    from cobuild.graph.diagram import mermaid
+
+    typer.echo(mermaid())
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL SDL (committed as schema.graphql; a test fails when they drift apart)."""
+    from cobuild.schema import build_schema
+
+    typer.echo(build_schema().as_str())
+
+
+@app.command()
 def serve() -> None:
     """Serve the GraphQL API (GraphiQL at http://HOST:PORT/graphql), /healthz and /readyz."""
     import uvicorn
