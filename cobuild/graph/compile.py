@@ -380,8 +380,11 @@ def _prop_ops(prop: model.Prop, ref: str, ops: Any, params: Params, what: str) -
             if op == "includes":
                 out.append(f"{params.add(to_value(prop, v, w))} IN {ref}")
             elif op == "includesAny":
-                p = params.add([to_value(prop, x, w) for x in v])
-                out.append(f"any(x IN {ref} WHERE x IN {p})")
+                # One `$v IN list` per value: LadybugDB cannot bind a parameter inside any(… WHERE …).
+                if len(v) > MAX_FIRST:
+                    raise ValidationError(f"{w}: at most {MAX_FIRST} values", field=what)
+                alts = [f"{params.add(to_value(prop, x, w))} IN {ref}" for x in v]
+                out.append("(" + " OR ".join(alts) + ")" if alts else "false")
             else:
                 raise ValidationError(f"{what}: a list supports includes / includesAny / isNull, not {op}", field=what)
         elif op == "eq":
@@ -389,6 +392,9 @@ def _prop_ops(prop: model.Prop, ref: str, ops: Any, params: Params, what: str) -
         elif op == "ne":
             out.append(f"({ref} IS NULL OR {ref} <> {params.add(to_value(prop, v, w))})")
         elif op == "in":
+            if not v:  # nothing is in an empty list (and an empty list parameter has no type)
+                out.append("false")
+                continue
             out.append(f"{ref} IN {params.add([to_value(prop, x, w) for x in v])}")
         elif op in ("contains", "startsWith") and prop.type is PropType.STRING:
             kw = "CONTAINS" if op == "contains" else "STARTS WITH"

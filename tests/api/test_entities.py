@@ -202,6 +202,9 @@ async def test_string_operators(net: Client) -> None:
     assert await unit_ids(net, "{sector: {isNull: true}}") == ids_where(lambda i, r: r["sector"] is None)
     assert await unit_ids(net, '{sector: {ne: "医疗"}}') == ids_where(lambda i, r: r["sector"] != "医疗")
     assert await unit_ids(net, '{aliases: {includes: "医院"}}') == ["unit:u03"]
+    assert await unit_ids(net, '{aliases: {includesAny: ["x", "医院"]}}') == ["unit:u03"]
+    assert await unit_ids(net, "{name: {in: []}}") == []
+    assert await unit_ids(net, "{NOT: {name: {in: []}}}") == ids_where(lambda i, r: True)
 
 
 async def test_enum_date_and_range_operators(net: Client) -> None:
