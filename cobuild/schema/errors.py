@@ -22,7 +22,7 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     ext: dict[str, Any] = dict(error.extensions or {})
     message = error.message
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):  # variable coercion wraps a GraphQLError
         ext.setdefault("code", "GRAPHQL_VALIDATION")
     elif isinstance(original, ClientSafeError):
         ext.update(original.extensions)
