@@ -1,0 +1,886 @@
+"""The network questions of domain.md §3 as Cypher statements: one builder per question.
+
+Every builder returns ONE :class:`Statement` in the subset both engines run. Questions anchored on
+an id start with ``MATCH (anchor:Label) WHERE anchor.id = $p`` and aggregate everything else into
+the anchor's single row (``collect(CASE WHEN x IS NULL THEN NULL ELSE {…} END)``), so "no row"
+means the id names nothing (NOT_FOUND) and the answer never needs a second round trip. Ordering,
+grouping, ranking, ages and rates are done in Python by the ``shape_*`` functions, which keeps the
+Cypher free of date arithmetic, list indexing and ``WITH … ORDER BY``.
+
+Entities inside a result are projected as maps of their scalar properties
+(:func:`entity_map`), never fetched one by one afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any, Iterable, Sequence
+
+from cobuild.errors import NotFoundError, ValidationError
+from cobuild.graph import model
+from cobuild.graph.cypher import Params, Statement, Vars, name
+from cobuild.graph.dialect import Dialect
+
+COMMUNITY_LEVELS = ["COMMUNITY", "VILLAGE"]
+STREET_LEVELS = ["STREET", "TOWN"]
+ACTIVE = "ACTIVE"
+# Demand states that mean "someone took it on" (domain.md §5.1) and "done".
+DEMAND_CLAIMED = ("CLAIMED", "IN_PROGRESS", "COMPLETED", "EVALUATED")
+DEMAND_DONE = ("COMPLETED", "EVALUATED")
+DEMAND_COUNTED = tuple(s for s in model.DEMAND_STATUS if s not in ("DRAFT", "CANCELLED"))
+PROJECT_DONE = ("COMPLETED", "EVALUATED", "ARCHIVED")
+PROJECT_COUNTED = tuple(s for s in model.PROJECT_STATUS if s not in ("PROPOSED", "CANCELLED"))
+CONNECTION_TYPES = (
+    "CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO", "HOLDS_POSITION", "COVERS", "HAS_PARTY_ORG", "PARTY_TO",
+    "EMPLOYED_BY", "REPORTS_TO", "LOCATED_IN", "PART_OF",
+)
+# Personal data never leaves through a question result.
+_PRIVATE = {"phone"}
+# Area subtrees are walked with a bounded PART_OF (city → district → street → community → compound).
+MAX_DEPTH = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+def entity_props(label_name: str) -> list[str]:
+    return [p.name for p in model.label(label_name).all_props if p.name not in _PRIVATE]
+
+
+def entity_map(label_name: str, var: str) -> str:
+    """``{id: v.id, name: v.name, …}``: every scalar property of the label (no relationships)."""
+    return "{" + ", ".join(f"{name(p)}: {var}.{name(p)}" for p in entity_props(label_name)) + "}"
+
+
+def collect_map(var: str, body: str, distinct: bool = False) -> str:
+    """``collect(CASE WHEN var IS NULL THEN NULL ELSE body END)`` (LadybugDB's OPTIONAL MATCH trap)."""
+    return f"collect({'DISTINCT ' if distinct else ''}CASE WHEN {var} IS NULL THEN NULL ELSE {body} END)"
+
+
+class Q:
+    """One question statement being built: its parameters, fresh variables, and the projection of
+    entity-typed result fields. With a GraphQL ``info`` the entity fields compile the client's
+    nested selection into this same statement (:func:`cobuild.graph.compile.project_entity`);
+    without one (unit tests, scripts) they project every scalar property."""
+
+    def __init__(self, info: Any = None, dialect: Any = None) -> None:
+        self.params = Params()
+        self.vars = Vars()
+        self.info = info
+        self.dialect = dialect
+
+    def add(self, value: Any) -> str:
+        return self.params.add(value)
+
+    def entity(self, label_name: str, var: str, paths: Sequence[Sequence[str]], carry: Sequence[str],
+               extra: Sequence[str] = ()) -> tuple[str, str]:
+        """(clauses, expression) for entity ``var``: clauses go right after ``var`` is bound and
+        keep ``carry`` (and ``var``) in scope; the expression is the entity's map, to use in a
+        ``collect``/``RETURN``. With nested relationships the map is materialised as a variable so
+        later clauses need carry only that name."""
+        if self.info is None:
+            return "", entity_map(label_name, var)
+        from cobuild.graph import compile as gc
+
+        selection: list[Any] = []
+        for path in paths:
+            selection.extend(gc.selection_of(self.info, list(path)) or [])
+        plan = gc.plan_entity(selection, label_name, extra_props=("name", *extra))
+        clauses, expr = gc.project_entity(plan, label_name, var, self.params, self.vars, list(carry), self.dialect)
+        if not clauses:
+            return "", expr
+        mv = self.vars.new("m")
+        keep = list(dict.fromkeys([*carry, var]))
+        return " ".join(clauses) + f" WITH {', '.join(keep)}, {expr} AS {mv} ", mv
+
+    def finish(self, label_name: str, var: str, path: Sequence[str], carry: Sequence[str], extra: Sequence[str] = ()) -> tuple[str, str]:
+        """Projection of the anchor after the aggregation (``carry`` = the aggregated names)."""
+        return self.entity(label_name, var, [path], carry, extra)
+
+    def statement(self, text: str, label: str) -> Statement:
+        return Statement(" ".join(text.split()), self.params.values, label=label)
+
+
+def check_id(value: str, label_name: str, arg: str) -> str:
+    """The id, or VALIDATION when its prefix names another label (``unit:…`` passed as a community)."""
+    lab = model.label_of_id(value or "")
+    want = model.label(label_name)
+    if lab is None or lab.name != label_name:
+        raise ValidationError(
+            f"{arg} must be the id of a {want.en} ({want.zh}), starting with '{want.id_prefix}:'; got {value!r}",
+            field=arg,
+        )
+    return value
+
+
+def check_range(value: int | float | None, lo: int | float, hi: int | float, arg: str) -> None:
+    if value is not None and not (lo <= value <= hi):
+        raise ValidationError(f"{arg} must be between {lo} and {hi}; got {value}", field=arg)
+
+
+def first_row(rows: list[dict[str, Any]], what: str, node_id: str) -> dict[str, Any]:
+    if not rows:
+        raise NotFoundError(f"no {what} with id {node_id!r}", id=node_id)
+    return rows[0]
+
+
+def require_level(row: dict[str, Any], levels: Sequence[str], arg: str, node_id: str) -> None:
+    if row.get("level") not in levels:
+        raise ValidationError(
+            f"{arg} must name an area of level {' or '.join(levels)}; {node_id!r} is {row.get('level')}", field=arg
+        )
+
+
+def _anchor(q: Q, label_name: str, var: str, node_id: str) -> str:
+    return f"MATCH ({var}:{name(label_name)}) WHERE {var}.`id` = {q.add(node_id)}"
+
+
+AREA_REF = "{`id`: %(v)s.`id`, `name`: %(v)s.`name`, `level`: %(v)s.`level`, `communityType`: %(v)s.`communityType`}"
+
+
+def area_ref(var: str) -> str:
+    return AREA_REF % {"v": var}
+
+
+def ref(var: str) -> str:
+    return "{`id`: %(v)s.`id`, `name`: %(v)s.`name`}" % {"v": var}
+
+
+def _date(v: Any) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def _sort_key_name(d: dict[str, Any] | None) -> str:
+    return (d or {}).get("name") or (d or {}).get("id") or ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Q1 co-builders of a community (including its compounds / party branches)
+# ---------------------------------------------------------------------------------------------
+def q1_co_builders(q: Q, community_id: str, include_compounds: bool, status: str | None) -> Statement:
+    depth = "*0..2" if include_compounds else "*0..0"
+    where = f" WHERE cb.`status` = {q.add(status)}" if status else ""
+    uc, um = q.entity("Unit", "u", [["items", "unit"]], ["c", "a", "cb"])
+    item = collect_map("u", "{unit: " + um + ", via: " + area_ref("a") + ", since: cb.`since`, pairingId: cb.`pairingId`, "
+                       "forms: cb.`forms`, status: cb.`status`, viaPartyOrg: cb.`viaPartyOrg`}")
+    ac, am = q.finish("AdminArea", "c", ["area"], ["items"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        f"OPTIONAL MATCH (c)<-[:`PART_OF`{depth}]-(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`){where} "
+        f"{uc} WITH c, {item} AS items {ac} "
+        f"RETURN {am} AS area, c.`level` AS level, items"
+    )
+    return q.statement(text, "Q1 coBuilders")
+
+
+def shape_co_builders(row: dict[str, Any]) -> dict[str, Any]:
+    items = sorted(row["items"], key=lambda i: (_date(i["since"]) or dt.date.max, _sort_key_name(i["unit"]), i["pairingId"] or ""))
+    units = {i["unit"]["id"] for i in items}
+    return {"area": row["area"], "items": items, "unitCount": len(units)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q2 a unit's communities and the streets they span
+# ---------------------------------------------------------------------------------------------
+def q2_unit_communities(q: Q, unit_id: str) -> Statement:
+    cc, cm_ = q.entity("AdminArea", "cm", [["communities", "community"]], ["u", "a", "cb", "s"], extra=("level",))
+    item = collect_map("a", "{area: " + area_ref("a") + ", community: CASE WHEN cm IS NULL THEN NULL ELSE " + cm_
+                       + " END, street: CASE WHEN s IS NULL THEN NULL ELSE " + area_ref("s") + " END, since: cb.`since`, "
+                       "pairingId: cb.`pairingId`}")
+    uc, um = q.finish("Unit", "u", ["unit"], ["items"])
+    text = (
+        f"{_anchor(q, 'Unit', 'u', unit_id)} "
+        f"OPTIONAL MATCH (a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u) WHERE cb.`status` = {q.add(ACTIVE)} "
+        f"OPTIONAL MATCH (a)-[:`PART_OF`*1..3]->(s:`AdminArea`) WHERE s.`level` IN {q.add(STREET_LEVELS)} "
+        f"OPTIONAL MATCH (a)-[:`PART_OF`*0..1]->(cm:`AdminArea`) WHERE cm.`level` IN {q.add(COMMUNITY_LEVELS)} "
+        f"{cc} WITH u, {item} AS items {uc} "
+        f"RETURN {um} AS unit, items"
+    )
+    return q.statement(text, "Q2 unitCommunities")
+
+
+def shape_unit_communities(row: dict[str, Any]) -> dict[str, Any]:
+    communities: dict[str, dict[str, Any]] = {}
+    streets: dict[str, dict[str, Any]] = {}
+    others: dict[str, dict[str, Any]] = {}
+    for it in row["items"]:
+        if it["street"]:
+            streets[it["street"]["id"]] = it["street"]
+        cm = it["community"]
+        if cm is None:  # a street- or district-level pairing
+            others[it["area"]["id"]] = it["area"]
+            continue
+        entry = communities.setdefault(cm["id"], {"community": cm, "street": it["street"], "since": it["since"],
+                                                  "pairingIds": [], "via": []})
+        if it["pairingId"] and it["pairingId"] not in entry["pairingIds"]:
+            entry["pairingIds"].append(it["pairingId"])
+        if it["area"]["id"] != cm["id"] and all(v["id"] != it["area"]["id"] for v in entry["via"]):
+            entry["via"].append(it["area"])
+        if it["since"] and (entry["since"] is None or it["since"] < entry["since"]):
+            entry["since"] = it["since"]
+        entry["street"] = entry["street"] or it["street"]
+    comms = sorted(communities.values(), key=lambda e: _sort_key_name(e["community"]))
+    return {
+        "unit": row["unit"],
+        "communities": comms,
+        "communityCount": len(comms),
+        "streets": sorted(streets.values(), key=_sort_key_name),
+        "streetCount": len(streets),
+        "otherAreas": sorted(others.values(), key=_sort_key_name),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Q3 coverage gaps: communities with no active co-building, per street and community type
+# ---------------------------------------------------------------------------------------------
+def q3_coverage_gaps(q: Q, area_id: str, community_type: str | None) -> Statement:
+    type_filter = f" AND c.`communityType` = {q.add(community_type)}" if community_type else ""
+    active = q.add(ACTIVE)
+    levels = q.add(COMMUNITY_LEVELS)
+    cc, cm = q.entity("AdminArea", "c", [["groups", "gaps"]], ["root", "s", "covered"], extra=("communityType",))
+    item = collect_map("c", "{community: " + cm + ", street: CASE WHEN s IS NULL THEN NULL ELSE " + area_ref("s")
+                       + " END, covered: covered}")
+    ac, am = q.finish("AdminArea", "root", ["area"], ["communities"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'root', area_id)} "
+        f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(c:`AdminArea`) WHERE c.`level` IN {levels}{type_filter} "
+        f"OPTIONAL MATCH (c)-[:`PART_OF`]->(s:`AdminArea`) "
+        f"WITH root, c, s, EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(:`Unit`) "
+        f"WHERE ex.`status` = {active} }} AS covered "
+        f"{cc} WITH root, {item} AS communities {ac} "
+        f"RETURN {am} AS area, root.`level` AS level, communities"
+    )
+    return q.statement(text, "Q3 coverageGaps")
+
+
+def shape_coverage_gaps(row: dict[str, Any]) -> dict[str, Any]:
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    seen: set[str] = set()
+    for it in row["communities"]:
+        cm = it["community"]
+        if cm["id"] in seen:
+            continue
+        seen.add(cm["id"])
+        street = it["street"]
+        key = ((street or {}).get("id") or "", cm.get("communityType") or "")
+        g = groups.setdefault(key, {"street": street, "communityType": cm.get("communityType"),
+                                    "communityCount": 0, "gapCount": 0, "gaps": []})
+        g["communityCount"] += 1
+        if not it["covered"]:
+            g["gapCount"] += 1
+            g["gaps"].append(cm)
+    out = []
+    for g in groups.values():
+        g["gaps"].sort(key=_sort_key_name)
+        out.append(g)
+    out.sort(key=lambda g: (_sort_key_name(g["street"]), g["communityType"] or ""))
+    return {
+        "area": row["area"],
+        "groups": out,
+        "communityCount": sum(g["communityCount"] for g in out),
+        "gapCount": sum(g["gapCount"] for g in out),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Q4 resident units that neither co-build with nor report to the community they sit in
+# ---------------------------------------------------------------------------------------------
+def q4_resident_units(q: Q, community_id: str) -> Statement:
+    uc, um = q.entity("Unit", "u", [["items", "unit"]], ["c", "x", "coBuilds", "reports"])
+    item = collect_map("u", "{unit: " + um + ", locatedIn: " + area_ref("x") + ", coBuilds: coBuilds, reports: reports}")
+    ac, am = q.finish("AdminArea", "c", ["area"], ["units"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        f"OPTIONAL MATCH (u:`Unit`)-[:`LOCATED_IN`]->(x:`AdminArea`)-[:`PART_OF`*0..2]->(c) "
+        f"WITH c, u, x, "
+        f"EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(u) WHERE ex.`status` = {q.add(ACTIVE)} }} AS coBuilds, "
+        f"EXISTS {{ MATCH (u)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[:`REPORTS_TO`]->(:`PartyOrganization`)<-[:`HAS_PARTY_ORG`]-(c) }} AS reports "
+        f"{uc} WITH c, {item} AS units {ac} "
+        f"RETURN {am} AS area, c.`level` AS level, units"
+    )
+    return q.statement(text, "Q4 residentUnitsNotEngaged")
+
+
+def shape_resident_units(row: dict[str, Any]) -> dict[str, Any]:
+    by_unit: dict[str, dict[str, Any]] = {}
+    for it in row["units"]:
+        by_unit.setdefault(it["unit"]["id"], it)
+    engaged = [i for i in by_unit.values() if i["coBuilds"] or i["reports"]]
+    items = sorted((i for i in by_unit.values() if not (i["coBuilds"] or i["reports"])), key=lambda i: _sort_key_name(i["unit"]))
+    return {"area": row["area"], "residentUnitCount": len(by_unit), "engagedCount": len(engaged), "items": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q5 / Q44 roll-up of an area beside the reported Statistic figures
+# ---------------------------------------------------------------------------------------------
+# Which reported metric each graph count corresponds to (statistics.csv ``metric`` keys).
+ROLLUP_METRICS: dict[str, tuple[str, ...]] = {
+    "agenciesInstitutionsCoBuilding": ("co_building_agencies_institutions", "agencies_institutions_co_building",
+                                       "cobuilding_agencies_institutions", "agencies_institutions_paired"),
+    "twoNewCoBuilding": ("co_building_two_new_orgs", "two_new_orgs_co_building", "cobuilding_two_new_orgs",
+                         "two_new_co_building", "two_new_paired"),
+    "communitiesCovered": ("co_building_communities", "communities_co_building", "communities_paired",
+                           "cobuilding_communities", "communities_covered"),
+    "agreements": ("agreements_signed", "agreements"),
+    "partTimeCommitteeMembers": ("part_time_committee_members", "parttime_committee_members"),
+}
+
+
+def q5_rollup(q: Q, area_id: str) -> Statement:
+    active = q.add(ACTIVE)
+    keep = "root, communitiesTotal, communitiesCovered, agencies, twoNew, units, pairings"
+    sc, sm = q.entity("Statistic", "st", [["statistics"], ["comparisons", "statistic"]],
+                      ["root", *[k.strip() for k in keep.split(",")][1:], "ag1", "ag2", "ag3", "partTime"],
+                      extra=("metric", "value", "asOf"))
+    ac, am = q.finish("AdminArea", "root", ["area"], [*[k.strip() for k in keep.split(",")][1:], "ag1", "ag2", "ag3",
+                                                     "partTime", "statistics"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'root', area_id)} "
+        f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`) "
+        f"WITH root, collect(DISTINCT a.`id`) AS ids "
+        f"OPTIONAL MATCH (c:`AdminArea`) WHERE c.`id` IN ids AND c.`level` IN {q.add(COMMUNITY_LEVELS)} "
+        f"WITH root, ids, count(DISTINCT c) AS communitiesTotal, "
+        f"sum(CASE WHEN c IS NOT NULL AND EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(:`Unit`) "
+        f"WHERE ex.`status` = {active} }} THEN 1 ELSE 0 END) AS communitiesCovered "
+        f"OPTIONAL MATCH (x:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE x.`id` IN ids AND cb.`status` = {active} "
+        f"WITH root, ids, communitiesTotal, communitiesCovered, "
+        f"count(DISTINCT CASE WHEN u.`unitType` IN {q.add(list(model.AGENCY_INSTITUTION_TYPES))} THEN u.`id` ELSE NULL END) AS agencies, "
+        f"count(DISTINCT CASE WHEN u.`unitType` IN {q.add(list(model.TWO_NEW_TYPES))} THEN u.`id` ELSE NULL END) AS twoNew, "
+        f"count(DISTINCT u) AS units, count(DISTINCT cb.`pairingId`) AS pairings "
+        f"OPTIONAL MATCH (y:`AdminArea`)-[:`SIGNED`]->(g1:`Agreement`) WHERE y.`id` IN ids "
+        f"WITH {keep}, ids, collect(DISTINCT g1.`id`) AS ag1 "
+        f"OPTIONAL MATCH (z:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[:`SIGNED`]->(g2:`Agreement`) WHERE z.`id` IN ids "
+        f"WITH {keep}, ids, ag1, collect(DISTINCT g2.`id`) AS ag2 "
+        f"OPTIONAL MATCH (w:`AdminArea`)-[cw:`CO_BUILDS_WITH`]->(:`Unit`) WHERE w.`id` IN ids "
+        f"OPTIONAL MATCH (g3:`Agreement`)-[:`FORMALIZES`]->(pw:`Pairing`) WHERE pw.`id` = cw.`pairingId` "
+        f"WITH {keep}, ids, ag1, ag2, collect(DISTINCT g3.`id`) AS ag3 "
+        f"OPTIONAL MATCH (v:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)<-[hp:`HOLDS_POSITION`]-(pp:`Person`) "
+        f"WHERE v.`id` IN ids AND hp.`role` = {q.add('PART_TIME_COMMITTEE_MEMBER')} "
+        f"WITH {keep}, ag1, ag2, ag3, count(DISTINCT pp) AS partTime "
+        f"OPTIONAL MATCH (root)-[:`HAS_STATISTIC`]->(st:`Statistic`) "
+        f"{sc} WITH {keep}, ag1, ag2, ag3, partTime, {collect_map('st', sm)} AS statistics {ac} "
+        f"RETURN {am} AS area, root.`level` AS level, communitiesTotal, communitiesCovered, agencies, twoNew, units, pairings, "
+        f"ag1, ag2, ag3, partTime, statistics"
+    )
+    return q.statement(text, "Q5 rollup")
+
+
+def shape_rollup(row: dict[str, Any]) -> dict[str, Any]:
+    agreements = {x for x in (row["ag1"] or []) + (row["ag2"] or []) + (row["ag3"] or []) if x}
+    graph = {
+        "agenciesInstitutionsCoBuilding": int(row["agencies"] or 0),
+        "twoNewCoBuilding": int(row["twoNew"] or 0),
+        "coBuildingUnits": int(row["units"] or 0),
+        "activePairings": int(row["pairings"] or 0),
+        "communitiesCovered": int(row["communitiesCovered"] or 0),
+        "communitiesTotal": int(row["communitiesTotal"] or 0),
+        "agreements": len(agreements),
+        "partTimeCommitteeMembers": int(row["partTime"] or 0),
+    }
+    stats = sorted(row["statistics"], key=lambda s: (s.get("metric") or "", str(s.get("asOf") or "")))
+    used: set[str] = set()
+    comparisons = []
+    for field_name, metrics in ROLLUP_METRICS.items():
+        st = next((s for m in metrics for s in stats if s.get("metric") == m), None)
+        if st is not None:
+            used.add(st["id"])
+        reported = st.get("value") if st else None
+        comparisons.append({
+            "metric": field_name,
+            "graphValue": graph[field_name],
+            "statistic": st,
+            "reportedValue": reported,
+            "difference": (graph[field_name] - reported) if reported is not None else None,
+        })
+    return {"area": row["area"], **graph, "comparisons": comparisons, "statistics": stats}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q6 shortest connection between two actors
+# ---------------------------------------------------------------------------------------------
+def q6_shortest_connection(q: Q, from_id: str, to_id: str, rel_types: list[str], max_hops: int) -> Statement:
+    la, lb = model.label_of_id(from_id or ""), model.label_of_id(to_id or "")
+    if la is None:
+        raise ValidationError(f"fromId {from_id!r} is not a cobuild id (ids start with a label prefix such as 'unit:')", field="fromId")
+    if lb is None:
+        raise ValidationError(f"toId {to_id!r} is not a cobuild id (ids start with a label prefix such as 'unit:')", field="toId")
+    path = q.dialect.shortest_path("path", "a", "b", rel_types, max_hops)
+    text = (
+        f"{_anchor(q, la.name, 'a', from_id)} "
+        f"OPTIONAL MATCH (b:{name(lb.name)}) WHERE b.`id` = {q.add(to_id)} "
+        f"OPTIONAL {path} "
+        f"RETURN a.`id` AS fromId, b.`id` AS toId, nodes(path) AS pathNodes, {q.dialect.path_rels('path')} AS pathRels"
+    )
+    return q.statement(text, "Q6 shortestConnection")
+
+
+def _node_ref(n: dict[str, Any]) -> dict[str, Any]:
+    props = n.get("props") or {}
+    node_id = props.get("id")
+    lab = model.label_of_id(node_id or "")
+    return {"id": node_id, "label": lab.name if lab else n.get("label"), "name": props.get("name")}
+
+
+def shape_shortest_connection(row: dict[str, Any]) -> dict[str, Any]:
+    nodes = [n for n in row.get("pathNodes") or [] if n]
+    rels = [r for r in row.get("pathRels") or [] if r]
+    if not rels or len(nodes) != len(rels) + 1:  # from ≠ to, so a path has at least one step
+        return {"found": False, "hops": None, "steps": [], "nodes": []}
+    keys = [n.get("_key") for n in nodes]
+    steps = []
+    for i, r in enumerate(rels):
+        a, b = nodes[i], nodes[i + 1]
+        if r.get("_src") == keys[i] and r.get("_dst") == keys[i + 1]:
+            direction = "OUTGOING"
+        elif r.get("_src") == keys[i + 1] and r.get("_dst") == keys[i]:
+            direction = "INCOMING"
+        else:  # engines always give endpoints; keep the step even if they do not match
+            direction = "UNKNOWN"
+        steps.append({"from": _node_ref(a), "relationship": r.get("type"), "direction": direction, "to": _node_ref(b),
+                      "pairingId": (r.get("props") or {}).get("pairingId"), "role": (r.get("props") or {}).get("role")})
+    return {"found": True, "hops": len(rels), "steps": steps, "nodes": [_node_ref(n) for n in nodes]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q7 / Q9 projections for the graph algorithms
+# ---------------------------------------------------------------------------------------------
+HUB_TYPES = ("CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO", "HOLDS_POSITION")
+CLUSTER_TYPES = ("CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO")
+
+
+def q_projection(q: Q, rel_types: Iterable[str], area_id: str | None) -> Statement:
+    """One statement returning the edges (``src``, ``dst``, ``type``) of ``rel_types``, with the
+    endpoints' names, as a UNION ALL of one branch per type; with ``area_id`` a last branch lists
+    the area's scope (its subtree, the units located there, and their party organisations) as rows
+    of type ``SCOPE`` — the caller keeps the edges touching the scope."""
+    p = q.params
+    branches = []
+    for t in rel_types:
+        rt = model.rel(t)
+        branches.append(
+            f"MATCH (x)-[r:{name(t)}]->(y) RETURN x.`id` AS src, x.`name` AS srcName, y.`id` AS dst, "
+            f"y.`name` AS dstName, {p.add(rt.name)} AS type"
+        )
+    if area_id:
+        scope = p.add("SCOPE")
+        anchor = p.add(area_id)
+        branches.append(
+            f"MATCH (root:`AdminArea`)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`) WHERE root.`id` = {anchor} "
+            f"RETURN a.`id` AS src, a.`name` AS srcName, root.`id` AS dst, root.`name` AS dstName, {scope} AS type"
+        )
+        branches.append(
+            f"MATCH (root:`AdminArea`)<-[:`PART_OF`*0..{MAX_DEPTH}]-(:`AdminArea`)<-[:`LOCATED_IN`]-(u:`Unit`) WHERE root.`id` = {anchor} "
+            f"RETURN u.`id` AS src, u.`name` AS srcName, root.`id` AS dst, root.`name` AS dstName, {scope} AS type"
+        )
+        branches.append(
+            f"MATCH (root:`AdminArea`)<-[:`PART_OF`*0..{MAX_DEPTH}]-(:`AdminArea`)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`) WHERE root.`id` = {anchor} "
+            f"RETURN o.`id` AS src, o.`name` AS srcName, root.`id` AS dst, root.`name` AS dstName, {scope} AS type"
+        )
+    return q.statement(" UNION ALL ".join(branches), "Q7/Q9 projection")
+
+
+# ---------------------------------------------------------------------------------------------
+# Q8 communities sharing co-building partners
+# ---------------------------------------------------------------------------------------------
+def q8_similar_communities(q: Q, community_id: str) -> Statement:
+    active = q.add(ACTIVE)
+    levels = q.add(COMMUNITY_LEVELS)
+    oc, om = q.entity("AdminArea", "o", [["items", "community"]], ["c", "mine", "shared", "theirs"])
+    ac, am = q.finish("AdminArea", "c", ["area"], ["mine", "others"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        f"OPTIONAL MATCH (c)-[e1:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE e1.`status` = {active} "
+        f"WITH c, collect(DISTINCT u.`id`) AS mine "
+        f"OPTIONAL MATCH (o:`AdminArea`)-[e2:`CO_BUILDS_WITH`]->(u2:`Unit`) "
+        f"WHERE u2.`id` IN mine AND o.`id` <> c.`id` AND e2.`status` = {active} AND o.`level` IN {levels} "
+        f"WITH c, mine, o, collect(DISTINCT {{`id`: u2.`id`, `name`: u2.`name`}}) AS shared "
+        f"OPTIONAL MATCH (o)-[e3:`CO_BUILDS_WITH`]->(u3:`Unit`) WHERE e3.`status` = {active} "
+        f"WITH c, mine, o, shared, count(DISTINCT u3) AS theirs "
+        f"{oc} WITH c, mine, {collect_map('o', '{community: ' + om + ', shared: shared, theirs: theirs}')} AS others {ac} "
+        f"RETURN {am} AS area, c.`level` AS level, mine, others"
+    )
+    return q.statement(text, "Q8 similarCommunities")
+
+
+def shape_similar(row: dict[str, Any], limit: int) -> dict[str, Any]:
+    mine = set(row["mine"] or [])
+    out = []
+    for o in row["others"]:
+        shared = sorted(o["shared"], key=_sort_key_name)
+        n = len(shared)
+        union = len(mine) + int(o["theirs"] or 0) - n
+        out.append({"community": o["community"], "sharedCount": n, "sharedPartners": shared,
+                    "partnerCount": int(o["theirs"] or 0), "jaccard": round(n / union, 6) if union else 0.0})
+    out.sort(key=lambda x: (-x["jaccard"], -x["sharedCount"], _sort_key_name(x["community"])))
+    return {"area": row["area"], "partnerCount": len(mine), "items": out[:limit]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q10 unclaimed demands and their age
+# ---------------------------------------------------------------------------------------------
+def q10_unclaimed_demands(q: Q, area_id: str, published_before: dt.date | None) -> Statement:
+    cutoff = f" AND d.`publishedAt` <= {q.add(published_before)}" if published_before else ""
+    released = q.add("RELEASED")
+    not_claimed = " AND ".join(
+        f"NOT EXISTS {{ MATCH (:{name(lab)})-[{v}:`CLAIMED`]->(d) WHERE {v}.`status` IS NULL OR {v}.`status` <> {released} }}"
+        for lab, v in (("Unit", "k1"), ("PartyOrganization", "k2"), ("Person", "k3"), ("AdminArea", "k4"))
+    )
+    dc, dm = q.entity("Demand", "d", [["items", "demand"]], ["root", "a", "cats"], extra=("publishedAt",))
+    item = collect_map("d", "{demand: " + dm + ", publisher: " + area_ref("a") + ", categories: cats}")
+    ac, am = q.finish("AdminArea", "root", ["area"], ["demands"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'root', area_id)} "
+        f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`)-[:`PUBLISHES`]->(d:`Demand`) "
+        f"WHERE d.`status` = {q.add('PUBLISHED')}{cutoff} AND {not_claimed} "
+        f"OPTIONAL MATCH (d)-[:`IN_CATEGORY`]->(cat:`Category`) "
+        f"WITH root, a, d, collect(DISTINCT CASE WHEN cat IS NULL THEN NULL ELSE {ref('cat')} END) AS cats "
+        f"{dc} WITH root, {item} AS demands {ac} "
+        f"RETURN {am} AS area, root.`level` AS level, demands"
+    )
+    return q.statement(text, "Q10 unclaimedDemands")
+
+
+def shape_unclaimed(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    by_id: dict[str, dict[str, Any]] = {}
+    for it in row["demands"]:
+        by_id.setdefault(it["demand"]["id"], it)
+    items = []
+    for it in by_id.values():
+        pub = _date(it["demand"].get("publishedAt"))
+        items.append({"demand": it["demand"], "publisher": it["publisher"],
+                      "categories": sorted(it["categories"] or [], key=_sort_key_name),
+                      "publishedAt": pub, "ageDays": (today - pub).days if pub else None})
+    items.sort(key=lambda i: (-(i["ageDays"] if i["ageDays"] is not None else -1), _sort_key_name(i["demand"])))
+    return {"area": row["area"], "asOf": today, "items": items, "count": len(items)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q11 demand–resource matching
+# ---------------------------------------------------------------------------------------------
+TIER_NAMES = {1: "CO_BUILDING_PARTNER", 2: "SAME_COMMUNITY", 3: "SAME_STREET", 4: "ELSEWHERE"}
+
+
+def q11_match_demands(q: Q, community_id: str) -> Statement:
+    base = ["c", "cat", "partner", "sameCommunity", "sameStreet"]
+    dc, dm = q.entity("Demand", "d", [["items", "demand"]], [*base, "r", "u"], extra=("publishedAt",))
+    rc, rm = q.entity("Resource", "r", [["items", "resource"]], [*base, "d", "u", *([dm] if dc else [])])
+    carried = [*([dm] if dc else []), *([rm] if rc else [])]
+    uc, um = q.entity("Unit", "u", [["items", "provider"]], [*base, "d", "r", *carried])
+    item = collect_map("r", "{demand: " + dm + ", resource: " + rm + ", provider: " + um + ", category: " + ref("cat")
+                       + ", partner: partner, sameCommunity: sameCommunity, sameStreet: sameStreet}")
+    ac, am = q.finish("AdminArea", "c", ["area"], ["matches"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        f"OPTIONAL MATCH (c)-[:`PUBLISHES`]->(d:`Demand`)-[:`IN_CATEGORY`]->(cat:`Category`)<-[:`IN_CATEGORY`]-(r:`Resource`)<-[:`OFFERS`]-(u:`Unit`) "
+        f"WHERE d.`status` = {q.add('PUBLISHED')} "
+        f"WITH c, d, cat, r, u, "
+        f"EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(u) WHERE ex.`status` = {q.add(ACTIVE)} }} AS partner, "
+        f"EXISTS {{ MATCH (u)-[:`LOCATED_IN`]->(:`AdminArea`)-[:`PART_OF`*0..2]->(c) }} AS sameCommunity, "
+        f"EXISTS {{ MATCH (u)-[:`LOCATED_IN`]->(:`AdminArea`)-[:`PART_OF`*0..3]->(sx:`AdminArea`)<-[:`PART_OF`]-(c) "
+        f"WHERE sx.`level` IN {q.add(STREET_LEVELS)} }} AS sameStreet "
+        f"{dc} {rc} {uc} WITH c, {item} AS matches {ac} "
+        f"RETURN {am} AS area, c.`level` AS level, matches"
+    )
+    return q.statement(text, "Q11 matchDemands")
+
+
+def shape_matches(row: dict[str, Any], limit: int) -> dict[str, Any]:
+    best: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for m in row["matches"]:
+        tier = 1 if m["partner"] else 2 if m["sameCommunity"] else 3 if m["sameStreet"] else 4
+        key = (m["demand"]["id"], m["resource"]["id"], m["provider"]["id"])
+        if key not in best or tier < best[key]["tier"]:
+            best[key] = {"demand": m["demand"], "resource": m["resource"], "provider": m["provider"],
+                         "category": m["category"], "tier": tier, "tierName": TIER_NAMES[tier]}
+    items = sorted(best.values(), key=lambda i: (
+        _date(i["demand"].get("publishedAt")) or dt.date.max, i["demand"]["id"], i["tier"],
+        _sort_key_name(i["provider"]), i["resource"]["id"]))
+    return {"area": row["area"], "total": len(items), "items": items[:limit]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q12 claim and completion rates per street
+# ---------------------------------------------------------------------------------------------
+def q12_claim_rates(q: Q, area_id: str) -> Statement:
+    sc, sm = q.entity("AdminArea", "s", [["items", "street"]], ["root", "demands", "projects"])
+    ac, am = q.finish("AdminArea", "root", ["area"], ["streets"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'root', area_id)} "
+        f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(s:`AdminArea`) WHERE s.`level` IN {q.add(STREET_LEVELS)} "
+        f"OPTIONAL MATCH (s)<-[:`PART_OF`*0..3]-(a:`AdminArea`)-[:`PUBLISHES`]->(d:`Demand`) "
+        f"WITH root, s, collect(DISTINCT CASE WHEN d IS NULL THEN NULL ELSE {{`id`: d.`id`, `status`: d.`status`}} END) AS demands "
+        f"OPTIONAL MATCH (s)<-[:`PART_OF`*0..3]-(b:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(:`Unit`) "
+        f"OPTIONAL MATCH (pj:`Project`)-[:`UNDER`]->(pr:`Pairing`) WHERE pr.`id` = cb.`pairingId` "
+        f"WITH root, s, demands, collect(DISTINCT CASE WHEN pj IS NULL THEN NULL ELSE {{`id`: pj.`id`, `status`: pj.`status`}} END) AS projects "
+        f"{sc} WITH root, {collect_map('s', '{street: ' + sm + ', demands: demands, projects: projects}')} AS streets {ac} "
+        f"RETURN {am} AS area, root.`level` AS level, streets"
+    )
+    return q.statement(text, "Q12 claimRates")
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def shape_claim_rates(row: dict[str, Any]) -> dict[str, Any]:
+    items = []
+    seen: set[str] = set()
+    for s in row["streets"]:
+        if s["street"]["id"] in seen:
+            continue
+        seen.add(s["street"]["id"])
+        ds = [d for d in s["demands"] if d["status"] in DEMAND_COUNTED]
+        ps = [x for x in s["projects"] if x["status"] in PROJECT_COUNTED]
+        dc = sum(1 for d in ds if d["status"] in DEMAND_CLAIMED)
+        dd = sum(1 for d in ds if d["status"] in DEMAND_DONE)
+        pd = sum(1 for x in ps if x["status"] in PROJECT_DONE)
+        items.append({"street": s["street"], "demandsTotal": len(ds), "demandsClaimed": dc, "demandsCompleted": dd,
+                      "claimRate": _rate(dc, len(ds)), "demandCompletionRate": _rate(dd, len(ds)),
+                      "projectsTotal": len(ps), "projectsCompleted": pd, "projectCompletionRate": _rate(pd, len(ps))})
+    items.sort(key=lambda i: _sort_key_name(i["street"]))
+    return {"area": row["area"], "items": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q13 co-building units without a claimed project (1+1 compliance)
+# ---------------------------------------------------------------------------------------------
+def q13_units_without_projects(q: Q, area_id: str | None, year: int | None) -> Statement:
+    active = q.add(ACTIVE)
+    year_filter = f" AND pj.`year` = {q.add(year)}" if year is not None else ""
+    released = q.add("RELEASED")
+    claim = (
+        f"NOT EXISTS {{ MATCH (u)-[k1:`CLAIMED`]->(pj:`Project`) WHERE (k1.`status` IS NULL OR k1.`status` <> {released}){year_filter} }} "
+        f"AND NOT EXISTS {{ MATCH (u)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[k2:`CLAIMED`]->(pj:`Project`) "
+        f"WHERE (k2.`status` IS NULL OR k2.`status` <> {released}){year_filter} }}"
+    )
+    anchor_vars = ["root"] if area_id else []
+    uc, um = q.entity("Unit", "u", [["items", "unit"]], [*anchor_vars, "coBuildingUnits", "a", "cb"])
+    item = collect_map("u", "{unit: " + um + ", area: " + area_ref("a") + ", pairingId: cb.`pairingId`, since: cb.`since`}")
+    if area_id:
+        ac, am = q.finish("AdminArea", "root", ["area"], ["coBuildingUnits", "items"])
+        text = (
+            f"{_anchor(q, 'AdminArea', 'root', area_id)} "
+            f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(:`AdminArea`)-[cb2:`CO_BUILDS_WITH`]->(u2:`Unit`) WHERE cb2.`status` = {active} "
+            f"WITH root, count(DISTINCT u2) AS coBuildingUnits "
+            f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) "
+            f"WHERE cb.`status` = {active} AND {claim} "
+            f"{uc} WITH root, coBuildingUnits, {item} AS items {ac} "
+            f"RETURN {am} AS area, root.`level` AS level, coBuildingUnits, items"
+        )
+    else:
+        text = (
+            f"OPTIONAL MATCH (:`AdminArea`)-[cb2:`CO_BUILDS_WITH`]->(u2:`Unit`) WHERE cb2.`status` = {active} "
+            f"WITH count(DISTINCT u2) AS coBuildingUnits "
+            f"OPTIONAL MATCH (a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE cb.`status` = {active} AND {claim} "
+            f"{uc} RETURN NULL AS area, NULL AS level, coBuildingUnits, {item} AS items"
+        )
+    return q.statement(text, "Q13 unitsWithoutProjects")
+
+
+def shape_units_without_projects(row: dict[str, Any]) -> dict[str, Any]:
+    by_unit: dict[str, dict[str, Any]] = {}
+    for it in row["items"]:
+        e = by_unit.setdefault(it["unit"]["id"], {"unit": it["unit"], "areas": [], "pairingIds": []})
+        if all(a["id"] != it["area"]["id"] for a in e["areas"]):
+            e["areas"].append(it["area"])
+        if it["pairingId"] not in e["pairingIds"]:
+            e["pairingIds"].append(it["pairingId"])
+    items = sorted(by_unit.values(), key=lambda e: _sort_key_name(e["unit"]))
+    return {"area": row.get("area"), "coBuildingUnits": int(row["coBuildingUnits"] or 0), "count": len(items), "items": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q17 members who reported to a community, with their service hours there
+# ---------------------------------------------------------------------------------------------
+def q17_reported_members(q: Q, community_id: str) -> Statement:
+    mc, mm = q.entity("Person", "m", [["items", "person"]], ["c", "o", "rep", "hours", "records"])
+    item = collect_map("m", "{person: " + mm + ", partyOrganization: " + ref("o") + ", reportedAt: rep.`reportedAt`, "
+                       "status: rep.`status`, type: rep.`type`, channel: rep.`channel`, hours: hours, records: records}")
+    ac, am = q.finish("AdminArea", "c", ["area"], ["members"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        f"OPTIONAL MATCH (c)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`)<-[rep:`REPORTS_TO`]-(m:`Person`) "
+        f"OPTIONAL MATCH (m)-[:`PERFORMED`]->(sr:`ServiceRecord`)-[:`AT`]->(:`AdminArea`)-[:`PART_OF`*0..2]->(c) "
+        f"WITH c, o, rep, m, sum(sr.`hours`) AS hours, count(DISTINCT sr) AS records "
+        f"{mc} WITH c, {item} AS members {ac} "
+        f"RETURN {am} AS area, c.`level` AS level, members"
+    )
+    return q.statement(text, "Q17 reportedMembers")
+
+
+def shape_reported(row: dict[str, Any]) -> dict[str, Any]:
+    items = [{**m, "serviceHours": float(m["hours"] or 0), "serviceRecords": int(m["records"] or 0)} for m in row["members"]]
+    items.sort(key=lambda m: (_date(m["reportedAt"]) or dt.date.max, _sort_key_name(m["person"])))
+    return {"area": row["area"], "count": len(items), "totalServiceHours": round(sum(i["serviceHours"] for i in items), 4), "items": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q20 part-time committee members and their source units
+# ---------------------------------------------------------------------------------------------
+def q20_part_time_members(q: Q, community_id: str) -> Statement:
+    mc, mm = q.entity("Person", "m", [["items", "person"]], ["c", "o", "h", "su"])
+    sc, sm = q.entity("Unit", "su", [["items", "sourceUnit"]], ["c", "o", "h", "m", *([mm] if mc else [])])
+    item = collect_map("m", "{person: " + mm + ", partyOrganization: " + ref("o") + ", since: h.`since`, until: h.`until`, "
+                       "representsUnitId: h.`representsUnitId`, sourceUnit: CASE WHEN su IS NULL THEN NULL ELSE " + sm + " END}")
+    ac, am = q.finish("AdminArea", "c", ["area"], ["members"])
+    text = (
+        f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        f"OPTIONAL MATCH (c)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`)<-[h:`HOLDS_POSITION`]-(m:`Person`) "
+        f"WHERE h.`role` = {q.add('PART_TIME_COMMITTEE_MEMBER')} "
+        f"OPTIONAL MATCH (su:`Unit`) WHERE su.`id` = h.`representsUnitId` "
+        f"{mc} {sc} WITH c, {item} AS members {ac} "
+        f"RETURN {am} AS area, c.`level` AS level, members"
+    )
+    return q.statement(text, "Q20 partTimeCommitteeMembers")
+
+
+def shape_part_time(row: dict[str, Any]) -> dict[str, Any]:
+    items = sorted(row["members"], key=lambda m: _sort_key_name(m["person"]))
+    units = {m["sourceUnit"]["id"] for m in items if m["sourceUnit"]}
+    return {"area": row["area"], "count": len(items), "sourceUnitCount": len(units), "items": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q26 alliance members that also co-build
+# ---------------------------------------------------------------------------------------------
+def q26_alliance_members(q: Q, alliance_id: str) -> Statement:
+    active = q.add(ACTIVE)
+    uc, um = q.entity("Unit", "u", [["items", "unit"]], ["al", "b", "areas"])
+    oc, om = q.entity("PartyOrganization", "o", [["items", "partyOrganization"]], ["al", "units", "b2", "ou", "areas2"])
+    ouc, oum = q.entity("Unit", "ou", [["items", "unit"]], ["al", "units", "b2", "o", "areas2", *([om] if oc else [])])
+    ac, am = q.finish("Alliance", "al", ["alliance"], ["units", "orgs"])
+    text = (
+        f"{_anchor(q, 'Alliance', 'al', alliance_id)} "
+        f"OPTIONAL MATCH (u:`Unit`)-[b:`BELONGS_TO`]->(al) "
+        f"OPTIONAL MATCH (a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u) WHERE cb.`status` = {active} "
+        f"WITH al, u, b, collect(DISTINCT CASE WHEN a IS NULL THEN NULL ELSE {area_ref('a')} END) AS areas "
+        f"{uc} WITH al, " + collect_map("u", "{unit: " + um + ", role: b.`role`, joinedAt: b.`joinedAt`, areas: areas}") + " AS units "
+        f"OPTIONAL MATCH (o:`PartyOrganization`)-[b2:`BELONGS_TO`]->(al) "
+        f"OPTIONAL MATCH (ou:`Unit`)-[:`HAS_PARTY_ORG`]->(o) "
+        f"OPTIONAL MATCH (a2:`AdminArea`)-[cb2:`CO_BUILDS_WITH`]->(ou) WHERE cb2.`status` = {active} "
+        f"WITH al, units, o, b2, ou, collect(DISTINCT CASE WHEN a2 IS NULL THEN NULL ELSE {area_ref('a2')} END) AS areas2 "
+        f"{oc} {ouc} WITH al, units, "
+        + collect_map("o", "{partyOrganization: " + om + ", role: b2.`role`, joinedAt: b2.`joinedAt`, "
+                      "ownerUnit: CASE WHEN ou IS NULL THEN NULL ELSE " + oum + " END, areas: areas2}")
+        + f" AS orgs {ac} "
+        f"RETURN {am} AS alliance, units, orgs"
+    )
+    return q.statement(text, "Q26 allianceMembers")
+
+
+def shape_alliance(row: dict[str, Any]) -> dict[str, Any]:
+    items = []
+    for u in row["units"]:
+        areas = sorted(u["areas"], key=_sort_key_name)
+        items.append({"unit": u["unit"], "partyOrganization": None, "role": u["role"], "joinedAt": u["joinedAt"],
+                      "coBuilds": bool(areas), "coBuildsWith": areas})
+    for o in row["orgs"]:
+        areas = sorted(o["areas"], key=_sort_key_name)
+        items.append({"unit": o["ownerUnit"], "partyOrganization": o["partyOrganization"], "role": o["role"],
+                      "joinedAt": o["joinedAt"], "coBuilds": bool(areas), "coBuildsWith": areas})
+    items.sort(key=lambda i: (not i["coBuilds"], _sort_key_name(i["partyOrganization"] or i["unit"])))
+    return {"alliance": row["alliance"], "memberCount": len(items), "coBuildingCount": sum(1 for i in items if i["coBuilds"]), "items": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# Q31 / Q32 evaluations
+# ---------------------------------------------------------------------------------------------
+def q31_evaluation_scores(q: Q, pairing_id: str | None, year: int | None, below: float | None) -> Statement:
+    filters = []
+    if year is not None:
+        filters.append(f"ev.`year` = {q.add(year)}")
+    if below is not None:
+        filters.append(f"ev.`score` < {q.add(float(below))}")
+    where = (" WHERE " + " AND ".join(filters)) if filters else ""
+    giver = "OPTIONAL MATCH (g)-[:`GAVE`]->(ev) OPTIONAL MATCH (ev)-[:`OF`]->(t) "
+    anchor = ["prA"] if pairing_id else []
+    ec, em = q.entity("Evaluation", "ev", [["items", "evaluation"]], [*anchor, "pr", "g", "t"], extra=("year", "direction", "score"))
+    pc, pm = q.entity("Pairing", "pr", [["items", "pairing"]], [*anchor, "ev", "g", "t", *([em] if ec else [])])
+    item = collect_map("ev", "{evaluation: " + em + ", pairing: " + pm
+                       + ", giver: CASE WHEN g IS NULL THEN NULL ELSE " + ref("g") + " END"
+                       + ", target: CASE WHEN t IS NULL THEN NULL ELSE " + ref("t") + " END}")
+    if pairing_id:
+        ac, am = q.finish("Pairing", "prA", ["pairing"], ["items"])
+        text = (
+            f"{_anchor(q, 'Pairing', 'prA', pairing_id)} "
+            f"OPTIONAL MATCH (ev:`Evaluation`)-[:`ABOUT`]->(pr:`Pairing`) WHERE pr.`id` = prA.`id`{where.replace(' WHERE ', ' AND ')} {giver}"
+            f"{ec} {pc} WITH prA, {item} AS items {ac} "
+            f"RETURN {am} AS pairing, items"
+        )
+    else:
+        text = (
+            f"OPTIONAL MATCH (ev:`Evaluation`)-[:`ABOUT`]->(pr:`Pairing`){where} {giver}"
+            f"{ec} {pc} RETURN NULL AS pairing, {item} AS items"
+        )
+    return q.statement(text, "Q31 evaluationScores")
+
+
+def shape_evaluations(row: dict[str, Any]) -> dict[str, Any]:
+    seen: set[str] = set()
+    items = []
+    for it in row["items"]:
+        if it["evaluation"]["id"] in seen:
+            continue
+        seen.add(it["evaluation"]["id"])
+        items.append(it)
+    items.sort(key=lambda i: (i["pairing"]["id"], -(i["evaluation"].get("year") or 0), i["evaluation"].get("direction") or ""))
+    scores = [i["evaluation"]["score"] for i in items if i["evaluation"].get("score") is not None]
+    return {"pairing": row.get("pairing"), "count": len(items),
+            "averageScore": round(sum(scores) / len(scores), 4) if scores else None, "items": items}
+
+
+def q32_missing_evaluations(q: Q, year: int, area_id: str | None) -> Statement:
+    a2u, u2a = q.add("AREA_TO_UNIT"), q.add("UNIT_TO_AREA")
+    y = q.add(year)
+    head = scope = ""
+    carry = ["root"] if area_id else []
+    if area_id:
+        head = f"{_anchor(q, 'AdminArea', 'root', area_id)} "
+        scope = (f"AND EXISTS {{ MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(:`AdminArea`)-[sc:`CO_BUILDS_WITH`]->(:`Unit`) "
+                 f"WHERE sc.`pairingId` = pr.`id` }} ")
+    pc, pm = q.entity("Pairing", "pr", [["items", "pairing"]], [*carry, "hasA", "hasU", "parties"])
+    item = collect_map("pr", "{pairing: " + pm + ", hasAreaToUnit: hasA, hasUnitToArea: hasU, parties: parties}")
+    cw = ", ".join([*carry, "pr"])
+    if area_id:
+        ac, am = q.finish("AdminArea", "root", ["area"], ["items"])
+        tail = f"WITH root, {item} AS items {ac} RETURN {am} AS area, root.`level` AS level, items"
+    else:
+        tail = f"RETURN NULL AS area, NULL AS level, {item} AS items"
+    text = (
+        f"{head}"
+        f"OPTIONAL MATCH (pr:`Pairing`) WHERE pr.`status` = {q.add(ACTIVE)} {scope}"
+        f"AND (NOT EXISTS {{ MATCH (ea:`Evaluation`)-[:`ABOUT`]->(pr) WHERE ea.`year` = {y} AND ea.`direction` = {a2u} }} "
+        f"OR NOT EXISTS {{ MATCH (eb:`Evaluation`)-[:`ABOUT`]->(pr) WHERE eb.`year` = {y} AND eb.`direction` = {u2a} }}) "
+        f"WITH {cw}, "
+        f"EXISTS {{ MATCH (ec:`Evaluation`)-[:`ABOUT`]->(pr) WHERE ec.`year` = {y} AND ec.`direction` = {a2u} }} AS hasA, "
+        f"EXISTS {{ MATCH (ed:`Evaluation`)-[:`ABOUT`]->(pr) WHERE ed.`year` = {y} AND ed.`direction` = {u2a} }} AS hasU "
+        f"OPTIONAL MATCH (party)-[pt:`PARTY_TO`]->(pr) "
+        f"WITH {cw}, hasA, hasU, collect(DISTINCT CASE WHEN party IS NULL THEN NULL ELSE "
+        f"{{`id`: party.`id`, `name`: party.`name`, side: pt.`side`}} END) AS parties "
+        f"{pc} {tail}"
+    )
+    return q.statement(text, "Q32 pairingsMissingEvaluation")
+
+
+def shape_missing(row: dict[str, Any], year: int) -> dict[str, Any]:
+    items = []
+    for it in row["items"]:
+        missing = [d for d, has in (("AREA_TO_UNIT", it["hasAreaToUnit"]), ("UNIT_TO_AREA", it["hasUnitToArea"])) if not has]
+        parties = sorted(it["parties"], key=lambda x: (x.get("side") or "", _sort_key_name(x)))
+        items.append({"pairing": it["pairing"], "missingDirections": missing, "parties": parties})
+    items.sort(key=lambda i: i["pairing"]["id"])
+    return {"area": row.get("area"), "year": year, "count": len(items), "items": items}
+
+
+def group_by(items: Iterable[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for i in items:
+        out[i[key]].append(i)
+    return out
