@@ -15,10 +15,11 @@ tripped it (``limit``, ``actual``), never a 500:
                             ``COBUILD_PERSISTED_QUERIES_PATH``
 =========================== ===================================================================
 
-**Cost.** Every field costs 1. A field that pages — it has a ``first``/``last`` argument, returns a
-``…Connection`` type, or returns a list of objects outside a connection — multiplies the cost of
+**Cost.** Every field costs 1. A field that pages — the query passes ``first``/``last``, it returns
+a ``…Connection`` type, or the schema gives it a ``first``/``last`` argument — multiplies the cost of
 its selection by its page size: the ``first``/``last`` value (literal or variable, at most
-``COBUILD_MAX_PAGE_SIZE``) or ``COBUILD_DEFAULT_PAGE_SIZE`` (20). The ``edges``/``nodes`` lists inside a
+``COBUILD_MAX_PAGE_SIZE``), else the argument's default, else ``COBUILD_DEFAULT_PAGE_SIZE`` (20).
+Plain lists without paging arguments (question results bounded by their own arguments) count once. The ``edges``/``nodes`` lists inside a
 connection do not multiply again. So ``units(first: 100) { edges { node { communities(first: 100)
 { edges { node { name } } } } } }`` costs about 1 + 100 × (3 + 100 × 4) ≈ 40,000 and is refused,
 while the same query with default pages costs about 1,700. Fragments are costed once per type
@@ -55,9 +56,7 @@ from graphql.language import (
 )
 from graphql.type import (
     GraphQLInterfaceType,
-    GraphQLList,
     GraphQLNamedType,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     get_named_type,
@@ -184,7 +183,7 @@ class _Analyzer:
         self._memo: dict[tuple[str, str], tuple[int, int]] = {}
         self._stack: set[str] = set()
 
-    def _page(self, node: FieldNode, parent: GraphQLNamedType | None, ftype: Any) -> int:
+    def _page(self, node: FieldNode, parent: GraphQLNamedType | None, field_def: Any) -> int:
         for arg in node.arguments or ():
             if arg.name.value in ("first", "last"):
                 value: Any = None
@@ -195,21 +194,23 @@ class _Analyzer:
                 if isinstance(value, int) and not isinstance(value, bool):
                     return max(0, min(value, self.limits.max_page_size))
                 return self.limits.default_page_size
-        if ftype is None:
+        if field_def is None:
             return 1
-        named = get_named_type(ftype)
+        named = get_named_type(field_def.type)
         if named is not None and named.name.endswith("Connection"):
             return self.limits.default_page_size
-        inner = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
+        pages = any(a in field_def.args for a in ("first", "last"))
         in_connection = parent is not None and parent.name.endswith("Connection")
-        if isinstance(inner, GraphQLList) and not in_connection and node.selection_set is not None:
+        if pages and not in_connection and node.selection_set is not None:
+            default = next((field_def.args[a].default_value for a in ("first", "last") if a in field_def.args), None)
+            if isinstance(default, int) and not isinstance(default, bool):
+                return max(0, min(default, self.limits.max_page_size))
             return self.limits.default_page_size
         return 1
 
-    def _field_type(self, parent: GraphQLNamedType | None, name: str) -> Any:
+    def _field_def(self, parent: GraphQLNamedType | None, name: str) -> Any:
         if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
-            f = parent.fields.get(name)
-            return f.type if f is not None else None
+            return parent.fields.get(name)
         return None
 
     def _type(self, name: str | None, fallback: GraphQLNamedType | None) -> GraphQLNamedType | None:
@@ -229,10 +230,10 @@ class _Analyzer:
                 fname = s.name.value
                 if fname.startswith("__"):  # introspection: bounded by the lexical nesting check
                     continue
-                ftype = self._field_type(parent, fname)
-                child_d, child_c = self.selection(s.selection_set, get_named_type(ftype) if ftype else None, level + 1)
+                fdef = self._field_def(parent, fname)
+                child_d, child_c = self.selection(s.selection_set, get_named_type(fdef.type) if fdef else None, level + 1)
                 depth = max(depth, 1 + child_d)
-                cost += 1 + self._page(s, parent, ftype) * child_c
+                cost += 1 + self._page(s, parent, fdef) * child_c
             elif isinstance(s, InlineFragmentNode):
                 cond = s.type_condition.name.value if s.type_condition else None
                 d, c = self.selection(s.selection_set, self._type(cond, parent), level)

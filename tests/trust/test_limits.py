@@ -129,6 +129,10 @@ class Item:
     def tags(self) -> list[str]:
         return []
 
+    @strawberry.field
+    def partners(self, first: int = 5) -> list["Item"]:
+        return []
+
 
 @strawberry.type
 class ItemEdge:
@@ -164,8 +168,12 @@ def test_cost_uses_default_pages_and_does_not_multiply_edges():
     assert err is None and m.cost == 1 + 20 * (1 + (1 + 1))  # items + 20 × (edges + node + name)
     m, _ = _measure("{ items(first: 5) { totalCount edges { node { children { edges { node { name } } } } } } }")
     assert m.cost == 1 + 5 * (1 + 1 + 1 + (1 + 20 * 3))
-    m, _ = _measure("{ plain { name tags } }")  # a list of objects outside a connection pages too
-    assert m.cost == 1 + 20 * 2
+    m, _ = _measure("{ plain { name tags } }")  # a plain list without paging arguments counts once
+    assert m.cost == 1 + 2
+    m, _ = _measure("{ plain { partners { name } } }")  # a list with a `first` argument pages by its default
+    assert m.cost == 1 + (1 + 5 * 1)
+    m, _ = _measure("{ plain { partners(first: 50) { name } } }")
+    assert m.cost == 1 + (1 + 50 * 1)
 
 
 def test_cost_caps_first_at_max_page_size_and_fragments_are_memoised():
