@@ -208,3 +208,13 @@ async def test_malformed_requests_are_never_500(make_client):
         assert r.status_code < 500, (body, r.status_code, r.text)
     r = await c.http.get("/graphql", params={"query": _nested(12)})
     assert r.status_code == 200 and _code(r) == "QUERY_TOO_DEEP"
+
+
+async def test_graphiql_introspection_passes_the_limits(make_client):
+    from graphql import get_introspection_query
+
+    c = await make_client()
+    q = get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True,
+                                schema_description=True, input_value_deprecation=True)
+    r = await c.post(q)
+    assert r.status_code == 200 and "errors" not in r.json() and r.json()["data"]["__schema"]["queryType"]
