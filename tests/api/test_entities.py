@@ -425,3 +425,89 @@ async def test_sibling_and_deep_nesting(net: Client) -> None:
     assert c1["hasPartyOrg"] == [{"node": {"name": "海信社区党委"}}]
     hospital = [e for e in c1["locatedHere"] if e["node"]["id"] == "unit:u03"]
     assert hospital and sorted(x["node"]["name"] for x in hospital[0]["node"]["coBuilders"]) == ["海信社区", "紫东阁社区"]
+
+
+# ---------------------------------------------------------------------------------------------
+# On the seed network (names and ids read from the seed files, not hard-coded)
+# ---------------------------------------------------------------------------------------------
+
+
+def seed() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    import yaml
+
+    from cobuild.seeds.load import DATA_DIR
+
+    nodes: list[dict[str, Any]] = []
+    rels: list[dict[str, Any]] = []
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        nodes.extend(doc.get("nodes") or [])
+        rels.extend(doc.get("rels") or [])
+    return nodes, rels
+
+
+def seed_id(label: str, name: str) -> str:
+    nodes, _ = seed()
+    found = [n["id"] for n in nodes if n.get("label") == label and n.get("name") == name]
+    assert len(found) == 1, (label, name, found)
+    return found[0]
+
+
+def seed_partner_units(area_id: str) -> set[str]:
+    _, rels = seed()
+    hosted = {r["to"] for r in rels if r["type"] == "PARTY_TO" and r["from"] == area_id and r.get("side") == "HOST"}
+    return {r["from"] for r in rels if r["type"] == "PARTY_TO" and r["to"] in hosted
+            and r.get("side") == "PARTNER" and r["from"].startswith("unit:")}
+
+
+async def test_seed_zidongge_and_first_hospital(gql: Any) -> None:
+    area, hospital = seed_id("AdminArea", "紫东阁社区"), seed_id("Unit", "区第一人民医院")
+    q = """query($a: ID!, $u: ID!) {
+        area: node(id: $a) { ... on AdminArea { name coBuildsWith(first: 100) { pairingId since node { id name } } } }
+        unit(id: $u) { name coBuilders(first: 100) { node { id name } } } }"""
+    data = ok(await gql(q, {"a": area, "u": hospital}))
+    assert gql.last_statements == 2  # one per root field
+    assert hospital in {e["node"]["id"] for e in data["area"]["coBuildsWith"]}
+    assert area in {e["node"]["id"] for e in data["unit"]["coBuilders"]}
+
+
+async def test_seed_haixin_has_eleven_partners(gql: Any) -> None:
+    area = seed_id("AdminArea", "海信社区")
+    expected = seed_partner_units(area)
+    assert len(expected) == 11  # the article's number, as the seed files encode it
+    q = """query($a: ID!) { adminArea(id: $a) { coBuildsWith(first: 100) { node { id } } } }"""
+    data = ok(await gql(q, {"a": area}))
+    assert {e["node"]["id"] for e in data["adminArea"]["coBuildsWith"]} == expected
+    got = ok(await gql('query($n: String!) { units(first: 100, where: {coBuilders_some: {name: {eq: $n}}}) { totalCount nodes { id } } }',
+                       {"n": "海信社区"}))["units"]
+    assert got["totalCount"] == 11 and {n["id"] for n in got["nodes"]} == expected
+
+
+async def test_seed_brief_examples_are_one_statement(gql: Any) -> None:
+    q1 = """{ units(first: 5) { edges { node { name locatedIn(first: 3) { node { ... on AdminArea { name partOf(first: 1) { node { name } } } } } } } totalCount } }"""
+    data = ok(await gql(q1))
+    assert gql.last_statements == 1 and len(data["units"]["edges"]) == 5
+    nodes, _ = seed()
+    assert data["units"]["totalCount"] == sum(1 for n in nodes if n.get("label") == "Unit")
+    area = seed_id("AdminArea", "海信社区")
+    q2 = """query($id: ID!) { node(id: $id) { ... on AdminArea { coBuildsWith(first: 20) { node { name hasPartyOrg(first: 2) { node { name } } } } } } }"""
+    data = ok(await gql(q2, {"id": area}))
+    assert gql.last_statements == 1 and len(data["node"]["coBuildsWith"]) == 11
+
+
+async def test_seed_pagination_matches_full_order(gql: Any) -> None:
+    nodes, _ = seed()
+    units = [n for n in nodes if n.get("label") == "Unit"]
+    expected = [u["id"] for u in sorted(units, key=lambda u: (u["name"], u["id"]))]
+    got: list[str] = []
+    after = None
+    while True:
+        q = """query($after: String) { units(first: 40, after: $after, orderBy: [{field: name}]) {
+            nodes { id } pageInfo { hasNextPage endCursor } } }"""
+        page = ok(await gql(q, {"after": after}))["units"]
+        got.extend(n["id"] for n in page["nodes"])
+        assert gql.last_statements == 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert got == expected
