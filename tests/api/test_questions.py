@@ -236,3 +236,223 @@ async def test_evaluations(net: Client) -> None:
                    "pairing:p4": ["AREA_TO_UNIT", "UNIT_TO_AREA"]}
     q = '{ pairingsMissingEvaluation(year: 2024, areaId: "area:s2") { items { pairing { id } } } }'
     assert ok(await net(q), net)["pairingsMissingEvaluation"]["items"] == [{"pairing": {"id": "pairing:p4"}}]
+
+
+# ---------------------------------------------------------------------------------------------
+# Seed network: expectations computed from the seed files (cobuild/seeds/data)
+# ---------------------------------------------------------------------------------------------
+class Seed:
+    """The seed dataset as the loader parses it, with the derivation of co-building edges
+    (derive.py, domain.md R24) replayed in Python so expectations never come from guesses."""
+
+    def __init__(self) -> None:
+        from cobuild.seeds.load import read_dataset
+
+        ds = read_dataset(DATA_DIR)
+        self.nodes = {r["id"]: {**r, "_label": lab} for lab, rows in ds.nodes.items() for r in rows}
+        self.rels: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (rel, _a, _b), rows in ds.rels.items():
+            self.rels[rel].extend(rows)
+        self.parent = {r["from"]: r["to"] for r in self.rels["PART_OF"]}
+        self.owner = {r["to"]: r["from"] for r in self.rels["HAS_PARTY_ORG"]}
+        self.orgs_of: dict[str, list[str]] = defaultdict(list)
+        for r in self.rels["HAS_PARTY_ORG"]:
+            self.orgs_of[r["from"]].append(r["to"])
+        covers: dict[str, list[str]] = defaultdict(list)
+        for r in self.rels["COVERS"]:
+            covers[r["from"]].append(r["to"])
+        hosts: dict[str, list[str]] = defaultdict(list)
+        partners: dict[str, list[str]] = defaultdict(list)
+        for r in self.rels["PARTY_TO"]:
+            lab = self.nodes[r["from"]]["_label"]
+            if r["side"] == "HOST":
+                area = r["from"] if lab == "AdminArea" else self.owner.get(r["from"]) if lab == "PartyOrganization" else None
+                if area and self.nodes[area]["_label"] == "AdminArea":
+                    hosts[r["to"]].append(area)
+            else:
+                if lab == "Unit":
+                    partners[r["to"]].append(r["from"])
+                elif lab == "PartyOrganization":
+                    o = self.owner.get(r["from"])
+                    units = [o] if o and self.nodes[o]["_label"] == "Unit" else covers.get(r["from"], [])
+                    partners[r["to"]].extend(units)
+        # (area, unit, pairing, status)
+        self.co = {(a, u, p, self.nodes[p]["status"]) for p in hosts for a in hosts[p] for u in partners.get(p, [])}
+
+    def depth_to(self, area: str, ancestor: str, max_depth: int) -> bool:
+        cur, d = area, 0
+        while cur is not None and d <= max_depth:
+            if cur == ancestor:
+                return True
+            cur, d = self.parent.get(cur), d + 1
+        return False
+
+    def subtree(self, root: str, max_depth: int = 4) -> set[str]:
+        return {i for i, n in self.nodes.items() if n["_label"] == "AdminArea" and self.depth_to(i, root, max_depth)}
+
+    def active_partners(self, area: str, depth: int = 2) -> set[str]:
+        return {u for a, u, _p, s in self.co if s == "ACTIVE" and self.depth_to(a, area, depth)}
+
+    def top(self, area: str) -> str:
+        while area in self.parent:
+            area = self.parent[area]
+        return area
+
+    def by_name(self, label: str, nm: str) -> str:
+        found = [i for i, n in self.nodes.items() if n["_label"] == label and n.get("name") == nm]
+        assert len(found) == 1, (label, nm, found)
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def seed() -> Seed:
+    return Seed()
+
+
+async def test_seed_article_facts(gql: Any, seed: Seed) -> None:
+    zidongge, hospital = seed.by_name("AdminArea", "紫东阁社区"), seed.by_name("Unit", "区第一人民医院")
+    q = """query($id: ID!) { coBuilders(communityId: $id) { unitCount
+             items { unit { id name hasPartyOrg { node { name } } } via { id } since } } }"""
+    d = ok(await gql(q, {"id": zidongge}), gql)["coBuilders"]
+    units = {i["unit"]["id"]: i for i in d["items"]}
+    assert hospital in units, "区第一人民医院 co-builds with 紫东阁社区 (F001)"
+    assert set(units) == seed.active_partners(zidongge)
+    hosp_orgs = sorted(seed.nodes[o]["name"] for o in seed.orgs_of[hospital])
+    assert sorted(e["node"]["name"] for e in units[hospital]["unit"]["hasPartyOrg"]) == hosp_orgs
+    haixin = seed.by_name("AdminArea", "海信社区")
+    d = ok(await gql("query($id: ID!) { coBuilders(communityId: $id) { unitCount } }", {"id": haixin}), gql)["coBuilders"]
+    assert d["unitCount"] == 11 == len(seed.active_partners(haixin)), "海信社区 has 11 partners (F002)"
+    q = 'query($a: ID!, $b: ID!) { shortestConnection(fromId: $a, toId: $b, via: [CO_BUILDS_WITH]) { found hops steps { relationship direction } } }'
+    d = ok(await gql(q, {"a": zidongge, "b": hospital}), gql)["shortestConnection"]
+    assert d == {"found": True, "hops": 1, "steps": [{"relationship": "CO_BUILDS_WITH", "direction": "OUTGOING"}]}
+
+
+async def test_seed_rollup_shuangliu(gql: Any, seed: Seed) -> None:
+    import csv
+
+    shuangliu = seed.by_name("AdminArea", "双流区")
+    with (DATA_DIR / "statistics.csv").open(encoding="utf-8") as fh:
+        reported = {r["metric"]: float(r["value"]) for r in csv.DictReader(fh) if r["scope"] == shuangliu}
+    q = """query($id: ID!) { rollup(areaId: $id) { agreements agenciesInstitutionsCoBuilding communitiesTotal
+             comparisons { metric graphValue reportedValue difference statistic { metric quote } } } }"""
+    d = ok(await gql(q, {"id": shuangliu}), gql)["rollup"]
+    comp = {c["metric"]: c for c in d["comparisons"]}
+    assert comp["agreements"]["reportedValue"] == reported["agreements_signed"] == 479
+    assert comp["agreements"]["graphValue"] == d["agreements"]
+    assert comp["agreements"]["difference"] == d["agreements"] - 479
+    assert comp["agenciesInstitutionsCoBuilding"]["reportedValue"] == 180
+    assert comp["twoNewCoBuilding"]["reportedValue"] == 355
+    assert comp["communitiesCovered"]["reportedValue"] == 134
+    assert comp["partTimeCommitteeMembers"]["reportedValue"] == 256
+    # the graph's own counts, recomputed from the files
+    tree = seed.subtree(shuangliu)
+    ids_orgs = {o for a in tree for o in seed.orgs_of[a]}
+    ag = {r["to"] for r in seed.rels["SIGNED"] if r["from"] in tree or r["from"] in ids_orgs}
+    pairings = {p for a, _u, p, _s in seed.co if a in tree}
+    ag |= {r["from"] for r in seed.rels["FORMALIZES"] if r["to"] in pairings}
+    assert d["agreements"] == len(ag)
+    comms = {a for a in tree if seed.nodes[a].get("level") in ("COMMUNITY", "VILLAGE")}
+    assert d["communitiesTotal"] == len(comms)
+    agencies = {u for a, u, _p, s in seed.co if s == "ACTIVE" and a in tree
+                and seed.nodes[u].get("unitType") in ("GOV_AGENCY", "PUBLIC_INSTITUTION")}
+    assert d["agenciesInstitutionsCoBuilding"] == len(agencies)
+
+
+async def test_seed_deliberate_gaps(gql: Any, seed: Seed) -> None:
+    # a community with no pairing appears in coverageGaps of its top area
+    gap = "area:tf-xinglonghu"
+    root = seed.top(gap)
+    d = ok(await gql("query($id: ID!) { coverageGaps(areaId: $id) { gapCount groups { gaps { id } } } }", {"id": root}), gql)["coverageGaps"]
+    gaps = {g["id"] for grp in d["groups"] for g in grp["gaps"]}
+    assert gap in gaps
+    comms = {a for a in seed.subtree(root) if seed.nodes[a].get("level") in ("COMMUNITY", "VILLAGE")}
+    assert gaps == {c for c in comms if not seed.active_partners(c)}
+    # an old unclaimed demand, with its age computed in Python
+    demand = "demand:gap-stale-unclaimed"
+    publisher = next(r["from"] for r in seed.rels["PUBLISHES"] if r["to"] == demand)
+    published = seed.nodes[demand]["publishedAt"]
+    as_of = dt.date(2026, 11, 23)
+    q = 'query($id: ID!) { unclaimedDemands(areaId: $id, olderThanDays: 30, asOf: "2026-11-23") { items { demand { id } ageDays } } }'
+    d = ok(await gql(q, {"id": seed.top(publisher)}), gql)["unclaimedDemands"]
+    ages = {i["demand"]["id"]: i["ageDays"] for i in d["items"]}
+    assert ages[demand] == (as_of - published).days > 30
+    # a pairing without this year's evaluation
+    evals = defaultdict(set)
+    about = {r["from"]: r["to"] for r in seed.rels["ABOUT"]}
+    for e, p in about.items():
+        if seed.nodes[e].get("year") == 2026:
+            evals[p].add(seed.nodes[e].get("direction"))
+    expected = {p: sorted({"AREA_TO_UNIT", "UNIT_TO_AREA"} - evals[p]) for p, n in seed.nodes.items()
+                if n["_label"] == "Pairing" and n.get("status") == "ACTIVE" and len(evals[p]) < 2}
+    d = ok(await gql("{ pairingsMissingEvaluation(year: 2026) { count items { pairing { id } missingDirections } } }"), gql)
+    got = {i["pairing"]["id"]: sorted(i["missingDirections"]) for i in d["pairingsMissingEvaluation"]["items"]}
+    assert "pairing:sl-jichanglu-hongying" in got and got == expected
+    # a co-building unit without a claimed project (1+1)
+    d = ok(await gql("{ unitsWithoutProjects { items { unit { id } } } }"), gql)["unitsWithoutProjects"]
+    assert "unit:hx-u11" in {i["unit"]["id"] for i in d["items"]}
+    # a resident unit that neither co-builds nor reports
+    idle = "unit:sl-zdg-resident-idle"
+    where = next(r["to"] for r in seed.rels["LOCATED_IN"] if r["from"] == idle)
+    d = ok(await gql("query($id: ID!) { residentUnitsNotEngaged(communityId: $id) { items { unit { id } } } }", {"id": where}), gql)
+    assert idle in {i["unit"]["id"] for i in d["residentUnitsNotEngaged"]["items"]}
+
+
+async def test_seed_members_and_alliances(gql: Any, seed: Seed) -> None:
+    # the community with the most person-level reports
+    org_area = {o: a for a, orgs in seed.orgs_of.items() for o in orgs if seed.nodes[a]["_label"] == "AdminArea"}
+    reports = [r for r in seed.rels["REPORTS_TO"] if seed.nodes[r["from"]]["_label"] == "Person" and r["to"] in org_area]
+    per_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in reports:
+        per_area[org_area[r["to"]]].append(r)
+    area = max(per_area, key=lambda a: (len(per_area[a]), a))
+    at = {r["from"]: r["to"] for r in seed.rels["AT"]}
+    hours: dict[str, float] = defaultdict(float)
+    for r in seed.rels["PERFORMED"]:
+        place = at.get(r["to"])
+        if place and seed.nodes[place]["_label"] == "AdminArea" and seed.depth_to(place, area, 2):
+            hours[r["from"]] += seed.nodes[r["to"]]["hours"]
+    q = "query($id: ID!) { reportedMembers(communityId: $id) { count items { person { id } serviceHours } } }"
+    d = ok(await gql(q, {"id": area}), gql)["reportedMembers"]
+    assert d["count"] == len(per_area[area])
+    for i in d["items"]:
+        assert i["serviceHours"] == pytest.approx(hours[i["person"]["id"]])
+    # part-time committee members and their source units
+    ptc = [r for r in seed.rels["HOLDS_POSITION"] if r.get("role") == "PART_TIME_COMMITTEE_MEMBER" and r["to"] in org_area]
+    area = max({org_area[r["to"]] for r in ptc}, key=lambda a: (sum(1 for r in ptc if org_area[r["to"]] == a), a))
+    mine = {r["from"]: r.get("representsUnitId") for r in ptc if org_area[r["to"]] == area}
+    q = "query($id: ID!) { partTimeCommitteeMembers(communityId: $id) { items { person { id } sourceUnit { id } } } }"
+    d = ok(await gql(q, {"id": area}), gql)["partTimeCommitteeMembers"]
+    assert {i["person"]["id"]: (i["sourceUnit"] or {}).get("id") for i in d["items"]} == mine
+    # alliance members, and which also co-build
+    al = "alliance:yt-red-alliance"
+    members = {r["from"] for r in seed.rels["BELONGS_TO"] if r["to"] == al}
+    q = "query($id: ID!) { allianceMembers(allianceId: $id) { memberCount coBuildingCount } }"
+    d = ok(await gql(q, {"id": al}), gql)["allianceMembers"]
+    assert d["memberCount"] == len(members)
+    active_units = {u for _a, u, _p, s in seed.co if s == "ACTIVE"}
+
+    def co(m: str) -> bool:
+        return m in active_units or seed.owner.get(m) in active_units
+
+    assert d["coBuildingCount"] == sum(1 for m in members if co(m))
+
+
+async def test_seed_network_algorithms_and_rest(gql: Any, seed: Seed) -> None:
+    d = ok(await gql("{ hubs(metric: BETWEENNESS, limit: 5) { method nodeCount items { node { id } score degree } } }"), gql)["hubs"]
+    assert d["method"] == "exact" and len(d["items"]) == 5
+    assert [h["score"] for h in d["items"]] == sorted((h["score"] for h in d["items"]), reverse=True)
+    d = ok(await gql("{ isolatedClusters(limit: 100) { clusterCount largestSize items { size } } }"), gql)["isolatedClusters"]
+    assert d["items"][0]["size"] == d["largestSize"] and d["clusterCount"] >= len(d["items"])
+    haixin = seed.by_name("AdminArea", "海信社区")
+    for q in (
+        "query($id: ID!) { similarCommunities(communityId: $id) { items { community { id } jaccard } } }",
+        "query($id: ID!) { matchDemands(communityId: $id) { total items { tier } } }",
+        "query($id: ID!) { unitCommunities(unitId: $id) { streetCount } }",
+    ):
+        var = {"id": seed.by_name("Unit", "区第一人民医院")} if "unitId" in q else {"id": haixin}
+        ok(await gql(q, var), gql)
+    d = ok(await gql("query($id: ID!) { claimRates(areaId: $id) { items { street { name } claimRate } } }",
+                     {"id": seed.by_name("AdminArea", "双流区")}), gql)["claimRates"]
+    assert all(i["claimRate"] is None or 0 <= i["claimRate"] <= 1 for i in d["items"])
+    d = ok(await gql("{ evaluationScores(year: 2025, below: 70) { count items { evaluation { score } } } }"), gql)["evaluationScores"]
+    assert all(i["evaluation"]["score"] < 70 for i in d["items"])
