@@ -115,10 +115,10 @@ async def test_a_bad_row_is_named_and_nothing_is_written(engine, tmp_path: Path,
 
 async def test_a_dangling_reference_is_refused_before_writing(engine, tmp_path: Path) -> None:
     data = _copy_data(tmp_path)
-    path = data / "14_f004_zhangye.yaml"
+    path = data / "11_f001_shuangliu.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     area = next(n["id"] for n in doc["nodes"] if n["label"] == "AdminArea")
-    doc["rels"].append({"type": "PART_OF", "from": area, "to": "area:nowhere", "source": "F004"})
+    doc["rels"].append({"type": "PART_OF", "from": area, "to": "area:nowhere", "source": "F001"})
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValidationError, match="area:nowhere"):
         await load(engine, data)
