@@ -481,7 +481,7 @@ def demand_write(dialect: Dialect, publisher_label: str, publisher_id: str, row:
 def claim_check(item_label: str, item_id: str, claimant_label: str, claimant_id: str) -> Statement:
     p = Params()
     c = p.add(claimant_id)
-    roles = "c.`roles`" if claimant_label == "Person" else "CAST(NULL AS STRING[])"
+    roles = "c.`roles`" if claimant_label == "Person" else "NULL"
     text = " ".join([
         _match("i", item_label, p.add(item_id)),
         _lock("i"),

@@ -551,3 +551,108 @@ async def test_every_mutation_field_and_argument_is_described(net: Client) -> No
         assert t.description and " / " in t.description, tname
         for fname, f in t.fields.items():
             assert f.description and " / " in f.description, (tname, fname)
+
+
+# ------------------------------------------------------------------------------------------------
+# On the seed network (ids and expectations read from cobuild/seeds/data, never hard-coded)
+# ------------------------------------------------------------------------------------------------
+def _seed() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    import yaml
+
+    from cobuild.seeds.load import DATA_DIR
+
+    nodes: dict[str, dict[str, Any]] = {}
+    rels: list[dict[str, Any]] = []
+    for f in sorted(Path(DATA_DIR).glob("*.yaml")):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        nodes.update({n["id"]: n for n in doc.get("nodes") or []})
+        rels += doc.get("rels") or []
+    return nodes, rels
+
+
+def _pairing_named(nodes: dict[str, dict[str, Any]], rels: list[dict[str, Any]], text: str) -> tuple[str, str, str]:
+    pid = next(i for i, n in nodes.items() if n["label"] == "Pairing" and text in str(n.get("name")))
+    host = next(r["from"] for r in rels if r["type"] == "PARTY_TO" and r["to"] == pid and r["side"] == "HOST")
+    partner = next(r["from"] for r in rels if r["type"] == "PARTY_TO" and r["to"] == pid and r["side"] == "PARTNER")
+    return pid, host, partner
+
+
+async def test_seed_duplicate_pairing_zidongge_hospital(gql: Any) -> None:
+    nodes, rels = _seed()
+    pid, host, partner = _pairing_named(nodes, rels, "紫东阁社区—区第一人民医院")
+    assert nodes[pid]["status"] == "ACTIVE"
+    client = Client(gql.client, gql.engine)
+    err = await refused(client, CREATE_PAIRING, {"input": {"hostId": host, "partnerId": partner,
+                                                          "pairingType": nodes[pid]["pairingType"]}}, "PAIRING_DUPLICATE")
+    assert err["extensions"]["rule"] == "A2"
+
+
+async def test_seed_evaluation_this_year(gql: Any) -> None:
+    nodes, rels = _seed()
+    pid, host, partner = _pairing_named(nodes, rels, "紫东阁社区—区第一人民医院")
+    about = {r["from"] for r in rels if r["type"] == "ABOUT" and r["to"] == pid}
+    done = {(nodes[e]["year"], nodes[e]["direction"]) for e in about}
+    client = Client(gql.client, gql.engine)
+    variables = {"input": {"pairingId": pid, "evaluatorId": partner, "direction": "UNIT_TO_AREA", "year": YEAR, "score": 88}}
+    if (YEAR, "UNIT_TO_AREA") in done:
+        await refused(client, EVALUATE, variables, "EVALUATION_DUPLICATE")
+    else:
+        body = await client(EVALUATE, variables)
+        assert body["data"]["evaluate"]["pairingId"] == pid
+        await refused(client, EVALUATE, variables, "EVALUATION_DUPLICATE")
+    # the host side cannot give the partner side's evaluation
+    await refused(client, EVALUATE, {"input": {**variables["input"], "evaluatorId": host, "year": YEAR - 1}},
+                  "EVALUATOR_NOT_PARTY")
+
+
+async def test_seed_claim_published_demand(gql: Any) -> None:
+    nodes, rels = _seed()
+    claimed = {r["to"] for r in rels if r["type"] == "CLAIMED" and r.get("role") == "LEAD" and r.get("status", "ACTIVE") == "ACTIVE"}
+    demand = next(i for i, n in sorted(nodes.items()) if n["label"] == "Demand" and n.get("status") == "PUBLISHED" and i not in claimed)
+    units = sorted(i for i, n in nodes.items() if n["label"] == "Unit")
+    client = Client(gql.client, gql.engine)
+    body = await client(CLAIM, {"input": {"itemId": demand, "claimantId": units[0]}})
+    assert body["data"]["claim"]["status"] == "CLAIMED", body
+    err = await refused(client, CLAIM, {"input": {"itemId": demand, "claimantId": units[1]}}, "ALREADY_CLAIMED")
+    assert err["extensions"]["entityId"] == demand
+
+
+async def test_seed_publish_and_report(gql: Any) -> None:
+    nodes, rels = _seed()
+    community = next(i for i, n in nodes.items() if n["label"] == "AdminArea" and n.get("name") == "紫东阁社区")
+    cat = next(i for i, n in nodes.items() if n["label"] == "Category")
+    client = Client(gql.client, gql.engine)
+    body = await client(PUBLISH, {"input": {"publisherId": community, "name": "老人助餐", "categoryIds": [cat]}})
+    assert body["data"]["publishDemand"]["status"] == "PUBLISHED"
+    reporting = {r["from"] for r in rels if r["type"] == "REPORTS_TO" and r.get("status") == "ACTIVE"
+                 and r["from"].startswith("person:")}
+    non_member = next((i for i, n in sorted(nodes.items()) if n["label"] == "Person"
+                       and "PARTY_MEMBER" not in (n.get("roles") or [])), None)
+    if non_member:
+        await refused(client, REPORT, {"input": {"personId": non_member, "communityId": community}}, "NOT_A_PARTY_MEMBER")
+    free = next((i for i, n in sorted(nodes.items()) if n["label"] == "Person" and "PARTY_MEMBER" in (n.get("roles") or [])
+                 and i not in reporting), None)
+    if free:
+        body = await client(REPORT, {"input": {"personId": free, "communityId": community}})
+        assert body["data"]["reportToCommunity"]["status"] == "ACTIVE", body
+
+
+async def test_statement_counts(net: Client) -> None:
+    """One check read and one write per mutation (plus rederive's statements after a pairing change);
+    a refused mutation sends only its check read."""
+
+    async def count(query: str, variables: dict[str, Any]) -> int:
+        before = net.engine.counter.total
+        body = await net(query, variables)
+        assert not body.get("errors"), body
+        return net.engine.counter.total - before
+
+    assert await count(CLAIM, {"input": {"itemId": "demand:d1", "claimantId": "unit:h"}}) == 2
+    assert await count(PUBLISH, {"input": {"publisherId": "unit:h", "name": "x", "categoryIds": ["cat:a", "cat:b"]}}) == 2
+    assert await count(RECORD, {"input": {"personId": "person:m", "date": "2024-04-05", "hours": 1, "atId": "area:c1"}}) == 2
+    assert await count(START, {"id": "project:j3"}) == 2
+    assert await count(UPSERT_UNITS, {"partner": "acme", "items": [{"externalId": "1", "unitType": "SOE"}]}) == 2
+    assert await count(CREATE_PAIRING, {"input": {"hostId": "area:c1", "partnerId": "unit:s"}}) <= 2 + 9  # rederive: 5 reads, 2 drops, up to 2 merges
+    before = net.engine.counter.total
+    assert code_of(await net(CLAIM, {"input": {"itemId": "demand:d1", "claimantId": "unit:s"}})) == "ALREADY_CLAIMED"
+    assert net.engine.counter.total - before == 1
