@@ -252,66 +252,373 @@ class LadybugEngine(GraphEngine):
         rels: Mapping[str, Iterable[Row]],
         progress: ProgressFn | None = None,
     ) -> dict[str, int]:
-        """COPY FROM CSV files written to a temporary folder: ~100× faster than UNWIND batches."""
+        """``COPY FROM`` CSV files written to a temporary folder: ~100× faster than UNWIND batches.
+
+        Rows are streamed to one CSV file per label and per (relationship type, from label, to
+        label) — nothing is held in memory — and each file is copied as soon as it is written,
+        while the next one is being written. The CSV dialect was checked against LadybugDB 0.22:
+
+        * strings are always quoted (``"`` doubled inside), so commas, quotes, backslashes and
+          Chinese text survive; ``""`` is the empty string and an unquoted empty field is NULL;
+        * a file holding a quoted line break is copied with ``parallel=false`` (the parallel
+          reader refuses it);
+        * ``STRING[]`` is written as ``"[a,b]"``; list items are trimmed and split on ``,``
+          without any quoting, so a row whose list holds an item LadybugDB cannot read back
+          unchanged (``,``, ``"``, ``'``, brackets or braces, surrounding spaces, empty) is kept
+          out of the CSV and written afterwards by a parameterised ``UNWIND … CREATE``;
+        * a relationship table with several (from, to) pairs takes ``from='A', to='B'`` options.
+
+        ``progress(name, n)`` receives the running row count of each label/type (on the event
+        loop). Returns rows loaded per label/type. Not idempotent: for fresh, generated data.
+        """
+        if self._db is None:
+            raise EngineUnavailableError("the embedded store is not open", engine=self.name)
+        loop = asyncio.get_running_loop()
+        report: Callable[[str, int], None] | None = None
+        if progress is not None:
+            cb = progress
+
+            def report(what: str, n: int) -> None:
+                loop.call_soon_threadsafe(cb, what, n)
+
         counts: dict[str, int] = {}
+        jobs: list[tuple[str, str, Iterable[Row]]] = [("node", k, v) for k, v in nodes.items()]
+        jobs += [("rel", k, v) for k, v in rels.items()]
+        for kind, what, _ in jobs:  # unknown names fail before anything is written
+            if kind == "node":
+                model.label(what)
+            else:
+                model.rel(what)
+
         async with self._lock.write():
-            with tempfile.TemporaryDirectory(prefix="cobuild-copy-") as tmp:
-                for label_name, rows in nodes.items():
-                    lab = model.label(label_name)
-                    cols = list(lab.prop_names)
-                    path = os.path.join(tmp, f"n_{label_name}.csv")
-                    n = _write_csv(path, cols, rows, {p.name: p for p in lab.all_props})
-                    if n:
-                        text = f"COPY {name(label_name)}({', '.join(name(c) for c in cols)}) FROM '{path}' (header=true)"
-                        await self._copy(text)
-                    counts[label_name] = n
-                    if progress:
-                        progress(label_name, n)
-                for rel_name, rows in rels.items():
-                    rt = model.rel(rel_name)
-                    groups: dict[tuple[str, str], list[Row]] = {}
-                    for r in rows:
-                        groups.setdefault((r["fromLabel"], r["toLabel"]), []).append(r)
-                    total = 0
-                    for (a, b), grp in groups.items():
-                        cols = ["from", "to"] + [p.name for p in rt.props]
-                        path = os.path.join(tmp, f"r_{rel_name}_{a}_{b}.csv")
-                        n = _write_csv(path, cols, grp, {p.name: p for p in rt.props})
-                        target = name(rel_name)
-                        opts = "header=true" + (f", from='{a}', to='{b}'" if len(rt.endpoints) > 1 else "")
-                        await self._copy(f"COPY {target} FROM '{path}' ({opts})")
-                        total += n
-                    counts[rel_name] = total
-                    if progress:
-                        progress(rel_name, total)
+            # COPY on a connection of its own with every core (the writer runs one thread per query).
+            conn = await loop.run_in_executor(
+                self._exec, lambda: ladybug.Connection(self._db, num_threads=_COPY_THREADS or (os.cpu_count() or 2))
+            )
+            pending: asyncio.Future[None] | None = None
+            try:
+                with tempfile.TemporaryDirectory(prefix="cobuild-copy-") as tmp:
+                    for i, (kind, what, rows) in enumerate(jobs):
+                        writer = _write_node_csv if kind == "node" else _write_rel_csv
+                        batch = await loop.run_in_executor(
+                            self._exec, writer, os.path.join(tmp, f"{i:03d}_{what}"), what, rows, report
+                        )
+                        if pending is not None:  # copies run in order: nodes before relationships
+                            await pending
+                            pending = None
+                        counts[what] = batch.rows
+                        pending = asyncio.ensure_future(self._copy(conn, batch, report))
+                    if pending is not None:
+                        await pending
+                        pending = None
+            finally:
+                if pending is not None:  # writing a later file failed: let the running COPY finish
+                    with contextlib.suppress(BaseException):
+                        await pending
+                await loop.run_in_executor(self._exec, conn.close)
         return counts
 
-    async def _copy(self, text: str) -> None:
-        self.counter.record(Statement(text, label="copy"))
-        try:
-            await self._raw(self._writer, text)
-        except RuntimeError as exc:
-            raise map_error(exc) from exc
+    async def _copy(self, conn: Any, batch: "_CsvBatch", report: Callable[[str, int], None] | None) -> None:
+        """COPY each file of ``batch``, then write the rows CSV cannot carry through Cypher."""
+        loop = asyncio.get_running_loop()
+        copied = 0
+        for f in batch.files:
+            if batch.kind == "node":
+                cols = ", ".join(name(c) for c in batch.cols)
+                opts = "header=true"
+                text = f"COPY {name(batch.what)}({cols}) FROM '{f.path}' ({opts}"
+            else:
+                opts = "header=true"
+                if len(model.rel(batch.what).endpoints) > 1:
+                    opts += f", from='{f.from_label}', to='{f.to_label}'"
+                text = f"COPY {name(batch.what)} FROM '{f.path}' ({opts}"
+            text += (", parallel=false" if f.line_breaks else "") + ")"
+            stmt = Statement(text, label=f"copy {batch.what}")
+            self.counter.record(stmt)
+            try:
+                message = await loop.run_in_executor(self._exec, _execute_text, conn, text, None)
+            except RuntimeError as exc:
+                raise map_error(exc) from exc
+            n = _copied_count(message)
+            if n is not None and n != f.rows:
+                raise EngineError(
+                    f"COPY {batch.what} loaded {n} of {f.rows} rows from {os.path.basename(f.path)}", engine=self.name
+                )
+            copied += f.rows
+        for text, chunk in _overflow_statements(batch):
+            self.counter.record(Statement(text, label=f"bulk {batch.what} (non-CSV rows)"))
+            params = params_for_engine({"rows": chunk}, naive_utc=True)
+            try:
+                message = await loop.run_in_executor(self._exec, _execute_text, conn, text, params)
+            except RuntimeError as exc:
+                raise map_error(exc) from exc
+            if batch.kind == "rel" and message != str(len(chunk)):  # MATCH … CREATE skips a missing endpoint silently
+                raise EngineError(f"{batch.what}: {len(chunk) - int(message or 0)} rows name a missing node", engine=self.name)
+            copied += len(chunk)
+        if copied != batch.rows:
+            raise EngineError(f"{batch.what}: loaded {copied} of {batch.rows} rows", engine=self.name)
+        if report is not None:
+            report(batch.what, batch.rows)
 
 
-def _csv_value(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
+_PROGRESS_EVERY = 50_000
+_COPY_THREADS = 0  # threads of the COPY connection; 0: one per core
+_OVERFLOW_BATCH = 2_000
+_LIST_UNSAFE = frozenset(',"\'[]{}\r\n')
+
+
+class _Overflow(Exception):
+    """A value CSV cannot carry to LadybugDB unchanged; its row goes through Cypher instead."""
+
+
+class _CsvFile:
+    """One CSV file: rows written, and whether a value holds a line break (→ ``parallel=false``)."""
+
+    def __init__(self, path: str, from_label: str | None = None, to_label: str | None = None) -> None:
+        self.path = path
+        self.from_label = from_label
+        self.to_label = to_label
+        self.rows = 0
+        self.line_breaks = False
+
+
+class _CsvBatch:
+    """The files of one label or relationship type, plus the rows kept out of them."""
+
+    def __init__(self, kind: str, what: str, cols: list[str]) -> None:
+        self.kind = kind  # "node" | "rel"
+        self.what = what
+        self.cols = cols
+        self.files: list[_CsvFile] = []
+        self.overflow: dict[tuple[str, str], list[Row]] = {}  # (from label, to label); ("", "") for nodes
+        self.rows = 0
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _f_str(v: Any) -> str:
+    return '"' + (v if v.__class__ is str else str(v)).replace('"', '""') + '"'
+
+
+def _f_int(v: Any) -> str:
+    if isinstance(v, float):
+        if not v.is_integer():
+            raise ValueError(f"{v!r} is not an integer")
+        v = int(v)
+    return str(int(v))
+
+
+def _f_float(v: Any) -> str:
+    return repr(float(v))
+
+
+def _f_bool(v: Any) -> str:
+    if isinstance(v, str):
+        return v.strip().lower()
+    return "true" if v else "false"
+
+
+def _f_date(v: Any) -> str:
     if isinstance(v, dt.datetime):
-        return to_utc(v).replace(tzinfo=None).isoformat(sep=" ")
-    if isinstance(v, (list, tuple)):
-        return "[" + ",".join(str(x).replace(",", "，") for x in v) + "]"
-    return str(v)
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return dt.date.fromisoformat(str(v)).isoformat()
 
 
-def _write_csv(path: str, cols: list[str], rows: Iterable[Row], _props: Mapping[str, Any]) -> int:
-    n = 0
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(cols)
+def _f_datetime(v: Any) -> str:
+    if isinstance(v, str):
+        v = dt.datetime.fromisoformat(v)
+    elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        v = dt.datetime(v.year, v.month, v.day)
+    return to_utc(v).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _f_list(v: Any) -> str:
+    if isinstance(v, str):
+        raise TypeError(f"a list is expected, got the string {v!r}")
+    items = [x if x.__class__ is str else str(x) for x in v]
+    for x in items:
+        # LadybugDB trims list items, splits them on "," and reads quotes and brackets literally
+        if not x or x != x.strip() or not _LIST_UNSAFE.isdisjoint(x):
+            raise _Overflow
+    return '"[' + ",".join(items) + ']"'
+
+
+def _cached(fn: Callable[[Any], str], key: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """``fn`` memoised per file: list, enum and timestamp values repeat a lot in bulk data."""
+    cache: dict[Any, str] = {}
+
+    def f(v: Any) -> str:
+        k = key(v)
+        try:
+            return cache[k]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable item
+            return fn(v)
+        s = cache[k] = fn(v)
+        if len(cache) > 4096:
+            cache.clear()
+        return s
+
+    return f
+
+
+def _csv_value(t: "model.PropType") -> Callable[[Any], str]:
+    """The CSV field writer for a column of type ``t`` (see :meth:`LadybugEngine.bulk_load`).
+
+    A writer turns a non-null value into the field text (an unquoted empty field is NULL); it raises
+    :class:`_Overflow` when the value cannot travel through CSV unchanged, ``TypeError`` or
+    ``ValueError`` when it does not fit the column type.
+    """
+    P = model.PropType
+    if t is P.STRING:
+        return _f_str
+    if t is P.STRING_LIST:
+        return _cached(_f_list, lambda v: v if isinstance(v, str) else tuple(v))
+    if t is P.INT:
+        return _f_int
+    if t is P.FLOAT:
+        return _f_float
+    if t is P.BOOL:
+        return _f_bool
+    if t is P.DATE:
+        return _f_date
+    if t is P.DATETIME:
+        return _cached(_f_datetime, lambda v: v)
+    raise TypeError(f"unsupported property type {t}")
+
+
+class _RowWriter:
+    """Formats rows of fixed columns into CSV lines for one open file."""
+
+    def __init__(self, f: _CsvFile, fh: Any, cols: list[str], types: list["model.PropType"], where: str) -> None:
+        self.f = f
+        self.fh = fh
+        self.cols = cols
+        self.convs = [_csv_value(t) for t in types]
+        self.where = where
+        fh.write(",".join(cols) + "\n")
+
+    def write(self, row: Row) -> bool:
+        """Append ``row``; False when it must go through Cypher instead (see ``_Overflow``)."""
+        try:
+            line = ",".join(["" if v is None else c(v) for c, v in zip(self.convs, map(row.get, self.cols))])
+        except _Overflow:
+            return False
+        except (TypeError, ValueError, AttributeError) as exc:
+            key = row.get("id") or (row.get("from"), row.get("to"))
+            raise EngineError(f"{self.where}: row {key!r}: {exc}", engine="ladybug") from None
+        if "\n" in line or "\r" in line:
+            self.f.line_breaks = True
+        self.fh.write(line + "\n")
+        self.f.rows += 1
+        return True
+
+
+def _write_node_csv(
+    base: str, label_name: str, rows: Iterable[Row], report: Callable[[str, int], None] | None
+) -> _CsvBatch:
+    lab = model.label(label_name)
+    cols = list(lab.prop_names)
+    batch = _CsvBatch("node", label_name, cols)
+    f = _CsvFile(base + ".csv")
+    with open(f.path, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
+        w = _RowWriter(f, fh, cols, [p.type for p in lab.all_props], label_name)
+        n = 0
         for r in rows:
-            w.writerow([_csv_value(r.get(c)) for c in cols])
+            if r.get("id") is None:
+                raise EngineError(f"{label_name}: a row has no id", engine="ladybug")
+            if not w.write(r):
+                batch.overflow.setdefault(("", ""), []).append({c: r.get(c) for c in cols})
             n += 1
-    return n
+            if report is not None and n % _PROGRESS_EVERY == 0:
+                report(label_name, n)
+        batch.rows = n
+    if f.rows:
+        batch.files.append(f)
+    return batch
+
+
+def _write_rel_csv(
+    base: str, rel_name: str, rows: Iterable[Row], report: Callable[[str, int], None] | None
+) -> _CsvBatch:
+    rt = model.rel(rel_name)
+    cols = ["from", "to"] + [p.name for p in rt.props]
+    types = [model.PropType.STRING, model.PropType.STRING] + [p.type for p in rt.props]
+    batch = _CsvBatch("rel", rel_name, cols)
+    writers: dict[tuple[str, str], _RowWriter] = {}
+    n = 0
+    try:
+        for r in rows:
+            pair = (r.get("fromLabel"), r.get("toLabel"))
+            w = writers.get(pair)  # type: ignore[arg-type]
+            if w is None:
+                if pair not in rt.endpoints:
+                    raise EngineError(
+                        f"{rel_name} does not connect {pair[0]} to {pair[1]}; allowed: "
+                        + ", ".join(f"{a}->{b}" for a, b in rt.endpoints),
+                        engine="ladybug",
+                    )
+                f = _CsvFile(f"{base}_{pair[0]}_{pair[1]}.csv", pair[0], pair[1])
+                fh = open(f.path, "w", encoding="utf-8", newline="", buffering=1 << 20)
+                w = writers[pair] = _RowWriter(f, fh, cols, types, rel_name)  # type: ignore[index]
+            if r.get("from") is None or r.get("to") is None:
+                raise EngineError(f"{rel_name}: a row lacks from/to", engine="ladybug")
+            if not w.write(r):
+                batch.overflow.setdefault(pair, []).append({c: r.get(c) for c in cols})  # type: ignore[arg-type]
+            n += 1
+            if report is not None and n % _PROGRESS_EVERY == 0:
+                report(rel_name, n)
+    finally:
+        for w in writers.values():
+            w.fh.close()
+    batch.rows = n
+    batch.files = [w.f for w in writers.values() if w.f.rows]
+    return batch
+
+
+def _overflow_statements(batch: _CsvBatch) -> Iterable[tuple[str, list[Row]]]:
+    """Parameterised ``UNWIND $rows … CREATE`` statements for the rows kept out of the CSV."""
+    from cobuild.graph.dialect import DIALECTS as _D
+
+    typed = _D["ladybug"].typed
+    for (a, b), rows in batch.overflow.items():
+        if batch.kind == "node":
+            lab = model.label(batch.what)
+            props = ", ".join(
+                f"{name(p.name)}: " + ("r.`id`" if p.name == "id" else typed(f"r.{name(p.name)}", p.type))
+                for p in lab.all_props
+            )
+            text = f"UNWIND $rows AS r CREATE (:{name(batch.what)} {{{props}}})"
+        else:
+            rt = model.rel(batch.what)
+            props = ", ".join(f"{name(p.name)}: {typed(f'r.{name(p.name)}', p.type)}" for p in rt.props)
+            text = (
+                f"UNWIND $rows AS r MATCH (a:{name(a)}) WHERE a.`id` = r.`from` "
+                f"MATCH (b:{name(b)}) WHERE b.`id` = r.`to` "
+                f"CREATE (a)-[:{name(batch.what)}" + (f" {{{props}}}" if props else "") + "]->(b) "
+                "RETURN count(*) AS n"
+            )
+        for i in range(0, len(rows), _OVERFLOW_BATCH):
+            yield text, rows[i : i + _OVERFLOW_BATCH]
+
+
+def _execute_text(conn: Any, text: str, params: dict[str, Any] | None) -> str:
+    """Run one statement; the first cell of its result (COPY reports "N tuples have been copied")."""
+    result = conn.execute(text, params) if params else conn.execute(text)
+    results = result if isinstance(result, list) else [result]
+    try:
+        rows = results[-1].get_all()
+        return str(rows[0][0]) if rows and rows[0] else ""
+    finally:
+        for r in results:
+            r.close()
+
+
+def _copied_count(message: str) -> int | None:
+    head = message.split(" ", 1)[0]
+    return int(head) if head.isdigit() and "copied" in message else None

@@ -166,11 +166,14 @@ class Neo4jEngine(GraphEngine):
                     f"UNWIND $rows AS r MATCH (a:{name(a)} {{`id`: r.`from`}}) MATCH (b:{name(b)} {{`id`: r.`to`}}) "
                     f"CREATE (a)-[e:{name(rel_name)}]->(b)" + (f" SET {sets}" if sets else "")
                 )
-                total += await self._batched(text, grp, rel_name, progress)
+                total += await self._batched(text, grp, rel_name, progress, offset=total)
             counts[rel_name] = total
         return counts
 
-    async def _batched(self, text: str, rows: Iterable[Row], what: str, progress: ProgressFn | None) -> int:
+    async def _batched(
+        self, text: str, rows: Iterable[Row], what: str, progress: ProgressFn | None, offset: int = 0
+    ) -> int:
+        """Rows written; ``progress`` gets the running count of ``what`` (``offset`` = its earlier groups)."""
         batch: list[Row] = []
         n = 0
 
@@ -184,10 +187,10 @@ class Neo4jEngine(GraphEngine):
                 n += len(batch)
                 batch = []
                 if progress:
-                    progress(what, n)
+                    progress(what, offset + n)
         if batch:
             await flush(batch)
             n += len(batch)
             if progress:
-                progress(what, n)
+                progress(what, offset + n)
         return n
