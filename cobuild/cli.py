@@ -82,7 +82,7 @@ def seed(data_dir: Path = typer.Option(None, help="Seed folder (default: the bun
 
 @app.command()
 def generate(
-    scale: str = typer.Option("district", help="district (~20k nodes) or city (≥200k nodes, ≥1M relationships)"),
+    scale: str = typer.Option("district", help="district (~34k nodes, ~106k relationships) or city (≥200k nodes, ≥1M relationships)"),
     seed: int = typer.Option(1, help="Random seed; the same seed gives the same network"),
 ) -> None:
     """Generate a synthetic city network and bulk-load it, with a progress bar and timings."""

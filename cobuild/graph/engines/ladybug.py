@@ -24,7 +24,6 @@ import csv
 import datetime as dt
 from decimal import Decimal
 import os
-import queue
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -120,7 +119,7 @@ class LadybugEngine(GraphEngine):
         self.readers = readers
         self.read_only = read_only
         self._db: Any = None
-        self._pool: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pool: asyncio.Queue[Any] = asyncio.Queue()  # never block the event loop waiting for a connection
         self._writer: Any = None
         self._lock = RWLock()
         self._exec = ThreadPoolExecutor(max_workers=readers + 1, thread_name_prefix="ladybug")
@@ -139,7 +138,7 @@ class LadybugEngine(GraphEngine):
         except RuntimeError as exc:
             raise map_error(exc) from exc
         for _ in range(self.readers):
-            self._pool.put(self._new_conn())
+            self._pool.put_nowait(self._new_conn())
         self._writer = self._new_conn()
 
     def _new_conn(self) -> Any:
@@ -151,7 +150,7 @@ class LadybugEngine(GraphEngine):
             return
         async with self._lock.write():
             while not self._pool.empty():
-                self._pool.get().close()
+                self._pool.get_nowait().close()
             if self._writer is not None:
                 self._writer.close()
             self._db.close()
@@ -203,11 +202,11 @@ class LadybugEngine(GraphEngine):
         if mode == "write":
             return await self.write(lambda tx: tx.run(stmt), timeout=timeout)
         async with self._lock.read():
-            conn = self._pool.get()
+            conn = await self._pool.get()
             try:
                 return await self._execute(conn, stmt, timeout)
             finally:
-                self._pool.put(conn)
+                self._pool.put_nowait(conn)
 
     async def write(self, work: Callable[[Any], Awaitable[T]], *, timeout: float | None = None) -> T:
         if self._db is None:
