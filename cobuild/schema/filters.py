@@ -48,7 +48,7 @@ def make_input(type_name: str, description: str, fields: list[tuple[str, Any, st
     for gql_name, annotation, desc in fields:
         py = _py(gql_name)
         ns["__annotations__"][py] = annotation
-        ns[py] = strawberry.field(name=gql_name, description=desc, default=None)
+        ns[py] = strawberry.field(name=gql_name, description=desc, default=strawberry.UNSET)
     cls = strawberry.input(type(type_name, (), ns), name=type_name, description=description)
     _NS[type_name] = cls
     return cls

@@ -161,3 +161,31 @@ def test_depth_limit() -> None:
     for _ in range(gc.MAX_DEPTH):
         ok = [f("partOf", f("node", *ok))]
     gc.plan_entity(ok, "AdminArea")
+
+
+def test_a_new_label_needs_no_schema_code() -> None:
+    """Adding a label and a relationship to the model is enough for a type, fields and a root list."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent('''
+        from cobuild.graph import model
+        lab = model.NodeLabel("Festival", "fest", "节庆活动", "Festival", (model.Prop("theme", model.S, "主题", "Theme"),))
+        rel = model.RelType("HOSTS_FESTIVAL", "举办节庆", "Hosts a festival", (("AdminArea", "Festival"),),
+                            (model.Prop("since", model.D, "起始", "Since"),))
+        model.LABELS = model.LABELS + (lab,)
+        model.LABELS_BY_NAME[lab.name] = lab
+        model.LABELS_BY_PREFIX[lab.id_prefix] = lab
+        model.RELATIONSHIPS = model.RELATIONSHIPS + (rel,)
+        model.RELS_BY_NAME[rel.name] = rel
+        from cobuild.schema import build_schema
+        sdl = build_schema().as_str()
+        assert "type Festival implements Entity & Node" in sdl
+        assert "  festivals(" in sdl and "  festival(" in sdl
+        assert "hostsFestival(" in sdl and "hostsFestivalInverse(" in sdl and "type AdminAreaHostsFestivalEdge" in sdl
+        assert "input FestivalWhere" in sdl and "theme: StringFilter" in sdl
+        print("ok")
+    ''')
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
