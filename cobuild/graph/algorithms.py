@@ -24,7 +24,7 @@ from cobuild.graph import model
 
 # Exact betweenness is O(n·m); at ~20k nodes / 60k edges it takes tens of seconds on two cores.
 EXACT_LIMIT = 5000
-SAMPLE_SOURCES = 256
+SAMPLE_SOURCES = 128
 
 
 @dataclass

@@ -452,7 +452,9 @@ def shape_shortest_connection(row: dict[str, Any]) -> dict[str, Any]:
 # Q7 / Q9 projections for the graph algorithms
 # ---------------------------------------------------------------------------------------------
 HUB_TYPES = ("CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO", "HOLDS_POSITION")
-CLUSTER_TYPES = ("CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO")
+# HAS_PARTY_ORG joins a party organisation to its owner, so org-level pairings do not look like
+# a separate cluster of the same actors.
+CLUSTER_TYPES = ("CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO", "HAS_PARTY_ORG")
 
 
 def q_projection(q: Q, rel_types: Iterable[str], area_id: str | None) -> Statement:

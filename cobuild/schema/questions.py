@@ -271,7 +271,7 @@ class HubsResult:
 @strawberry.type(description=bi("一个相互连通的组团", "A connected cluster"))
 class Cluster:
     size: int = _f("节点数", "Number of nodes")
-    community_count: int = _f("其中社区数", "Communities in it")
+    area_count: int = _f("其中行政区域数(社区、小区等)", "Administrative areas in it (communities, compounds …)")
     unit_count: int = _f("其中单位数", "Units in it")
     members: list[NodeRef] = _f("成员(最多 maxMembers 个)", "Members (at most maxMembers)")
     truncated: bool = _f("成员列表是否被截断", "Whether the member list was cut")
@@ -606,7 +606,7 @@ class QuestionQuery:
                           items=[Hub(node=NodeRef.of(h["node"]), score=h["score"], degree=h["degree"]) for h in algo.top(proj, cent, limit)])
 
     @strawberry.field(description=bi("Q9 共建网络中的孤立组团(结对与联盟关系的连通分量)",
-                                     "Q9 Isolated clusters: connected components of pairing and alliance edges"))
+                                     "Q9 Isolated clusters: connected components of pairing, alliance and party-org ownership edges"))
     async def isolated_clusters(
         self, info: strawberry.Info,
         area_id: Annotated[Optional[strawberry.ID], _arg("只看与该区域相关的关系", "Only relationships touching this area's scope")] = None,
@@ -632,7 +632,7 @@ class QuestionQuery:
             if len(c) < min_size:
                 continue
             payloads = sorted((g[i] for i in c), key=lambda p: (p["label"] or "", p["name"] or "", p["id"]))
-            items.append(Cluster(size=len(c), community_count=sum(1 for p in payloads if p["label"] == "AdminArea"),
+            items.append(Cluster(size=len(c), area_count=sum(1 for p in payloads if p["label"] == "AdminArea"),
                                  unit_count=sum(1 for p in payloads if p["label"] == "Unit"),
                                  members=_refs(payloads[:max_members]), truncated=len(payloads) > max_members))
             if len(items) >= limit:

@@ -151,13 +151,13 @@ async def test_hubs_and_clusters(net: Client) -> None:
     assert top["node"]["id"] == "unit:u1" and top["degree"] == 3  # c1, c2, alliance
     d = ok(await net("{ hubs(metric: BETWEENNESS, limit: 1) { method items { node { id } score } } }"), net)["hubs"]
     assert d["method"] == "exact" and d["items"][0]["node"]["id"] == "unit:u1" and d["items"][0]["score"] > 0
-    q = "{ isolatedClusters(minSize: 2) { clusterCount largestSize items { size communityCount unitCount members { id } } } }"
+    q = "{ isolatedClusters(minSize: 2) { clusterCount largestSize items { size areaCount unitCount members { id } } } }"
     d = ok(await net(q), net)["isolatedClusters"]
     sizes = [c["size"] for c in d["items"]]
-    # {c1, c2, u1, alliance, u3}, {k1, u2}, {c4, u5}
-    assert sizes == [5, 2, 2] and d["largestSize"] == 5
+    # {c1, org:c1, c2, u1, alliance, u3}, {k1, u2}, {c4, u5}, {u4, org:u4}
+    assert sizes == [6, 2, 2, 2] and d["largestSize"] == 6
     d = ok(await net("{ isolatedClusters(excludeLargest: true) { items { size } } }"), net)["isolatedClusters"]
-    assert [c["size"] for c in d["items"]] == [2, 2]
+    assert [c["size"] for c in d["items"]] == [2, 2, 2]
     d = ok(await net('{ hubs(areaId: "area:s2") { items { node { id } } } }'), net)["hubs"]
     assert {h["node"]["id"] for h in d["items"]} == {"area:c4", "unit:u5"}
 
