@@ -117,6 +117,26 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
 
 
 @app.command()
+def export(
+    fmt: str = typer.Option("csv", "--format", help="csv (neo4j-admin import headers, one file per label/type) or jsonl (one graph.jsonl)"),
+    out: Path = typer.Option(Path("export"), "--out", help="Output folder (created if missing)"),
+) -> None:
+    """Write the whole graph as CSV (neo4j-admin import headers) or JSON lines, to load it elsewhere."""
+    from cobuild.graph.export import export as run_export
+
+    if fmt not in ("csv", "jsonl"):
+        err.print(f"[red]rejected:[/red] --format must be csv or jsonl, not {fmt!r}")
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    counts = _with_engine(lambda e: run_export(e, out, fmt))
+    total = sum(counts.values())
+    console.print(f"exported {total:,} nodes and relationships as {fmt} to {out} in {time.perf_counter() - started:.1f}s")
+    if fmt == "csv":
+        console.print("load into Neo4j: neo4j-admin database import full --array-delimiter=';' "
+                      f"--nodes={out}/nodes_<Label>.csv … --relationships={out}/rels_<TYPE>.csv …")
+
+
+@app.command()
 def diagram() -> None:
     """Print the model as a Mermaid diagram (the README's diagram is this output)."""
     from cobuild.graph.diagram import mermaid
