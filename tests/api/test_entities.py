@@ -511,3 +511,16 @@ async def test_seed_pagination_matches_full_order(gql: Any) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert got == expected
+
+
+async def test_filters_and_order_from_variables(net: Client) -> None:
+    q = """query($w: UnitWhere, $o: [UnitOrder!], $n: Int!) { units(first: $n, where: $w, orderBy: $o) {
+        nodes { id validFrom locatedIn(first: $n) { node { id } } } } }"""
+    w = {"unitType": {"eq": "PUBLIC_INSTITUTION"}, "validFrom": {"gte": "2020-06-01"},
+         "OR": [{"locatedIn_some": {"name": {"eq": "海信社区"}}}, {"sector": {"isNull": True}}]}
+    data = ok(await net(q, {"w": w, "o": [{"field": "validFrom", "direction": "DESC"}], "n": 50}))
+    got = [n["id"] for n in data["units"]["nodes"]]
+    rows = [r for i, r in enumerate(unit_rows()) if i % 3 == 0 and r["validFrom"] >= dt.date(2020, 6, 1)
+            and (located(i) == "area:c1" or r["sector"] is None)]
+    assert got == [r["id"] for r in sorted(rows, key=lambda r: r["validFrom"], reverse=True)]
+    assert code(await net("query($n: Int!) { units(first: $n) { nodes { id } } }", {"n": 101})) == "VALIDATION"
