@@ -4,8 +4,8 @@ Each mutation runs as one write unit of work (:meth:`GraphEngine.write`) in thre
 
 1. one *check* statement (``*_check``) reads every fact its rules need — the entities, their
    states, the parties of a pairing, the claims already made. The statements that guard a
-   uniqueness rule (one lead claimant, one evaluation per direction and year, one active report,
-   no duplicate pairing) begin by touching the node the rule is about (``SET n.updatedAt =
+   uniqueness or limit rule (one lead claimant, one evaluation per direction and year, one active
+   report, no duplicate pairing, 24 hours a day) begin by touching the node the rule is about (``SET n.updatedAt =
    n.updatedAt``): a no-op that makes Neo4j take that node's write lock, so concurrent units of
    work on the same item queue up; LadybugDB serialises write units anyway (one writer).
 2. pure Python ``check_*`` functions turn the facts into :class:`RuleViolationError` (the rule's
@@ -213,7 +213,7 @@ def pairing_parties_check(host_label: str, host_id: str, partner_label: str, par
     p = Params()
     h, u, t = p.add(host_id), p.add(partner_id), p.add(pairing_type)
     live = p.add(list(LIVE_PAIRING_STATES))
-    parts = [_match("h", host_label, h, optional=True)]
+    parts = [_match("h", host_label, h, optional=True), _lock("h"), "WITH h"]
     if host_label == "PartyOrganization":
         parts.append("OPTIONAL MATCH (ha:`AdminArea`)-[:`HAS_PARTY_ORG`]->(h)")
         host_level = "ha.`level`"
@@ -642,6 +642,7 @@ def report_check(person_id: str, community_id: str) -> Statement:
     p = Params()
     text = " ".join([
         _match("x", "Person", p.add(person_id), optional=True),
+        _lock("x"),
         "WITH x",
         _match("c", "AdminArea", p.add(community_id), optional=True),
         "OPTIONAL MATCH (c)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`)",
@@ -702,6 +703,8 @@ def service_check(person_id: str, on: dt.date, at_label: str, at_id: str, for_la
     p = Params()
     parts = [
         _match("x", "Person", p.add(person_id), optional=True),
+        _lock("x"),
+        "WITH x",
         f"OPTIONAL MATCH (x)-[:`PERFORMED`]->(s:`ServiceRecord`) WHERE s.`date` = {p.add(on)}",
         "WITH x, sum(s.`hours`) AS hoursThatDay",
         _match("a", at_label, p.add(at_id), optional=True),

@@ -251,7 +251,7 @@ def upsert_input(label_name: str) -> Any:
         ann[attr] = Optional[_PY_TYPES[p.type]]
         allowed = f" ({'|'.join(p.enum)})" if p.enum else ""
         req = "(必填)" if p.required else ""
-        ns[attr] = strawberry.field(default=None, name=p.name,
+        ns[attr] = strawberry.field(default=strawberry.UNSET, name=p.name,
                                     description=f"{p.zh}{req} / {p.en}{' (required)' if p.required else ''}{allowed}")
     ns["__annotations__"] = ann
     ns["__doc__"] = f"{lab.zh}批量写入条目 / {lab.en}: one item of a batch upsert"
@@ -267,7 +267,8 @@ def _item_dict(label_name: str, item: Any) -> dict[str, Any]:
     out = {"externalId": item.external_id}
     for p in lab.all_props:
         if p.name not in _SKIP:
-            out[p.name] = getattr(item, _camel_to_snake(p.name))
+            value = getattr(item, _camel_to_snake(p.name))
+            out[p.name] = None if value is strawberry.UNSET else value
     return out
 
 
