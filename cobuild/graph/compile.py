@@ -232,7 +232,8 @@ def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: I
     plan = EntityPlan(label_name)
     rel_fields = naming.rel_fields(label_name)
     for p in extra_props:
-        plan.props[p] = None
+        if p in lab.prop_names:  # callers may ask for a property only some labels have
+            plan.props[p] = None
     grouped: dict[str, list[Any]] = {}
     for f in collect_fields(selection, _applies(label_name)):
         if f.name in lab.prop_names:

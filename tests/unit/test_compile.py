@@ -189,3 +189,23 @@ def test_a_new_label_needs_no_schema_code() -> None:
     ''')
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_statements_stay_in_the_common_subset() -> None:
+    import re
+
+    sel = [
+        f("totalCount"),
+        f("edges", f("cursor"), f("node", f("name"),
+          f("locatedIn", f("node", on("AdminArea", f("partOf", f("node", f("name")))), on("FunctionalZone", f("kind"))),
+            args={"where": {"name": {"startsWith": "海"}}, "orderBy": [{"field": "name"}]}),
+          f("partyTo", f("side"), f("node", f("status"), f("parties", f("side"), f("node", on("Actor", f("name")))))))),
+    ]
+    where = {"aliases": {"includesAny": ["a", "b"]}, "coBuilders_some": {"partOf_none": {"name": {"eq": "x"}}}}
+    text = gc.compile_connection(sel, "Unit", {"where": where, "orderBy": [{"field": "validFrom", "direction": "DESC"}]}, D).statement.text
+    forbidden = [r"\[\s*\(", r"CALL\s*\{", r"\{\s*\.", r"\blabels\(", r"\btype\(", r"\[\w+ IN ", r"FOREACH", r"\bapoc\.", r"\bgds\."]
+    for pattern in forbidden:
+        assert not re.search(pattern, text), (pattern, text)
+    assert "$" in text and "海" not in text
+    # every OPTIONAL MATCH … collect goes through the NULL guard
+    assert text.count("collect(") == text.count("collect(CASE WHEN")
