@@ -165,15 +165,19 @@ def _sort_key_name(d: dict[str, Any] | None) -> str:
 # Q1 co-builders of a community (including its compounds / party branches)
 # ---------------------------------------------------------------------------------------------
 def q1_co_builders(q: Q, community_id: str, include_compounds: bool, status: str | None) -> Statement:
-    depth = "*0..2" if include_compounds else "*0..0"
     where = f" WHERE cb.`status` = {q.add(status)}" if status else ""
+    if include_compounds:
+        pattern = "(c)<-[:`PART_OF`*0..2]-(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`)"
+    else:
+        pattern = "(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE a.`id` = c.`id`" + where.replace(" WHERE ", " AND ")
+        where = ""
     uc, um = q.entity("Unit", "u", [["items", "unit"]], ["c", "a", "cb"])
     item = collect_map("u", "{unit: " + um + ", via: " + area_ref("a") + ", since: cb.`since`, pairingId: cb.`pairingId`, "
                        "forms: cb.`forms`, status: cb.`status`, viaPartyOrg: cb.`viaPartyOrg`}")
     ac, am = q.finish("AdminArea", "c", ["area"], ["items"])
     text = (
         f"{_anchor(q, 'AdminArea', 'c', community_id)} "
-        f"OPTIONAL MATCH (c)<-[:`PART_OF`{depth}]-(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`){where} "
+        f"OPTIONAL MATCH {pattern}{where} "
         f"{uc} WITH c, {item} AS items {ac} "
         f"RETURN {am} AS area, c.`level` AS level, items"
     )

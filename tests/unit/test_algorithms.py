@@ -53,7 +53,7 @@ def test_sampled_betweenness_approximates_exact() -> None:
     edges = [(f"unit:{a}", f"unit:{b}") for a, b in g.edge_list()]
     proj, _ = A.build_projection(rows(edges))
     exact = A.betweenness(proj)
-    approx = A.betweenness(proj, exact_limit=0, sources=200)
+    approx = A.betweenness(proj, exact_budget=0, sources=200)
     assert approx.method.startswith("sampled")
     top_exact = [t["node"]["id"] for t in A.top(proj, exact, 10)]
     top_approx = {t["node"]["id"] for t in A.top(proj, approx, 20)}
@@ -69,6 +69,6 @@ def test_sampled_with_all_sources_is_exact() -> None:
     proj, _ = A.build_projection(rows([(f"unit:{a}", f"unit:{b}") for a, b in g.edge_list()]))
     n = proj.node_count
     exact = A.betweenness(proj)
-    full = A.betweenness(proj, exact_limit=0, sources=n)
+    full = A.betweenness(proj, exact_budget=0, sources=n)
     for k, v in exact.scores.items():
         assert full.scores[k] == pytest.approx(v, abs=1e-9)
