@@ -26,6 +26,7 @@ from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
 from cobuild.graph.upsert import merge_rels, upsert_nodes
 from cobuild.graph.validate import node_row, rel_row
+from cobuild.seeds.regions import fill_regions
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCES = ("F000", "F001", "F002", "F003", "F004", "SYNTHETIC")
@@ -128,6 +129,7 @@ def read_dataset(data_dir: Path = DATA_DIR) -> Dataset:
             for end in ("from", "to"):
                 if row[end] not in ds.where:
                     raise ValidationError(f"{rel_name} row refers to {row[end]!r}, which no seed file defines", field=end)
+    fill_regions(ds.nodes, ((t, r) for (t, _, _), rows in ds.rels.items() for r in rows))
     return ds
 
 

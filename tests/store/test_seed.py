@@ -140,3 +140,13 @@ async def test_a_write_failure_midway_leaves_nothing(engine, tmp_path: Path, mon
         await load(engine)
     assert sum((await graph_stats(engine))["nodes"].values()) == 0
     assert model.SCHEMA_VERSION == 1
+
+
+def test_region_ids_follow_the_hierarchy() -> None:
+    ds = read_dataset()
+    shuangliu = _find("AdminArea", "双流区")
+    hospital = next(r for r in ds.nodes["Unit"] if r["name"] == "区第一人民医院")
+    assert hospital["regionId"] == shuangliu
+    for row in ds.nodes["AdminArea"]:
+        if row["level"] in ("STREET", "TOWN", "COMMUNITY") and row["regionId"]:
+            assert model.label_of_id(row["regionId"]).name == "AdminArea"
