@@ -84,10 +84,11 @@ async def rederive(tx: Tx, dialect: Any, pairing_ids: Sequence[str]) -> dict[str
             pr = pairings[h["pairing"]]
             base = {"pairingId": pr["id"], "since": pr["since"], "status": pr["status"]}
             if h["area"] and p["unit"]:
-                co[(h["area"], p["unit"], pr["id"])] = {
-                    "from": h["area"], "to": p["unit"], **base,
-                    "forms": pr["forms"], "viaPartyOrg": bool(h["via"] or p["via"]),
-                }
+                key = (h["area"], p["unit"], pr["id"])
+                via = bool(h["via"] or p["via"])
+                if key in co:  # reached both directly and through a party org: direct wins
+                    via = via and co[key]["viaPartyOrg"]
+                co[key] = {"from": h["area"], "to": p["unit"], **base, "forms": pr["forms"], "viaPartyOrg": via}
             if h["org"] and p["org"] and h["org"] != p["org"]:
                 paired[(h["org"], p["org"], pr["id"])] = {"from": h["org"], "to": p["org"], **base}
     if co:
