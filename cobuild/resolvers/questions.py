@@ -7,13 +7,17 @@ means the id names nothing (NOT_FOUND) and the answer never needs a second round
 grouping, ranking, ages and rates are done in Python by the ``shape_*`` functions, which keeps the
 Cypher free of date arithmetic, list indexing and ``WITH … ORDER BY``.
 
-Entities inside a result are projected as maps of their scalar properties
-(:func:`entity_map`), never fetched one by one afterwards.
+Entities inside a result are projected in the same statement — with the client's nested selection
+when there is a GraphQL request (:meth:`Q.entity`), else as maps of their scalar properties
+(:func:`entity_map`) — never fetched one by one afterwards. Labels, types and keys are written
+quoted (`` `PART_OF` ``); :meth:`Q.statement` passes every quoted name through
+:func:`cobuild.graph.cypher.name`, so a name the model does not declare cannot reach an engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
@@ -35,6 +39,7 @@ CONNECTION_TYPES = (
     "CO_BUILDS_WITH", "PAIRED_WITH", "BELONGS_TO", "HOLDS_POSITION", "COVERS", "HAS_PARTY_ORG", "PARTY_TO",
     "EMPLOYED_BY", "REPORTS_TO", "LOCATED_IN", "PART_OF",
 )
+_QUOTED = re.compile(r"`([^`]*)`")
 # Personal data never leaves through a question result.
 _PRIVATE = {"phone"}
 # Area subtrees are walked with a bounded PART_OF (city → district → street → community → compound).
@@ -99,7 +104,13 @@ class Q:
         return self.entity(label_name, var, [path], carry, extra)
 
     def statement(self, text: str, label: str) -> Statement:
-        return Statement(" ".join(text.split()), self.params.values, label=label)
+        """The statement, after checking that every quoted name in it is one the model declares
+        (through :func:`cobuild.graph.cypher.name`) or one of the compiler's own map keys."""
+        text = " ".join(text.split())
+        for ident in set(_QUOTED.findall(text)):
+            if ident != "node" and not ident.startswith("r_"):
+                name(ident)  # raises CompileError for a name the model does not declare
+        return Statement(text, self.params.values, label=label)
 
 
 def check_id(value: str, label_name: str, arg: str) -> str:

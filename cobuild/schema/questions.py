@@ -168,7 +168,7 @@ class UnitCommunitiesResult:
 # ---------------------------------------------------------------------------------------------
 @strawberry.type(description=bi("一个街道、一种社区类型的覆盖情况", "Coverage of one street and community type"))
 class CoverageGroup:
-    street: Optional[NodeRef] = _f("街道(镇)", "Street or town")
+    street: Optional[NodeRef] = _f("上级区域(通常为街道或镇)", "Parent area (usually the street or town)")
     community_type: Optional[CommunityType] = _f("社区类型", "Community type")
     community_count: int = _f("社区总数", "Communities")
     gap_count: int = _f("无结对社区数", "Communities without an active pairing")

@@ -456,3 +456,59 @@ async def test_seed_network_algorithms_and_rest(gql: Any, seed: Seed) -> None:
     assert all(i["claimRate"] is None or 0 <= i["claimRate"] <= 1 for i in d["items"])
     d = ok(await gql("{ evaluationScores(year: 2025, below: 70) { count items { evaluation { score } } } }"), gql)["evaluationScores"]
     assert all(i["evaluation"]["score"] < 70 for i in d["items"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema and statement hygiene
+# ---------------------------------------------------------------------------------------------
+def test_every_question_type_field_and_argument_is_bilingual() -> None:
+    from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType
+
+    from cobuild.resolvers.entities import TYPES
+    from cobuild.schema import build_schema
+
+    schema = build_schema()._schema
+    query = schema.query_type
+    entity_types = set(TYPES) | {"Node", "Entity", "Actor"}
+    questions = ["coBuilders", "unitCommunities", "coverageGaps", "residentUnitsNotEngaged", "rollup", "shortestConnection",
+                 "hubs", "isolatedClusters", "similarCommunities", "unclaimedDemands", "matchDemands", "claimRates",
+                 "unitsWithoutProjects", "reportedMembers", "partTimeCommitteeMembers", "allianceMembers",
+                 "evaluationScores", "pairingsMissingEvaluation"]
+    seen: set[str] = set()
+
+    def bilingual(desc: str | None, where: str) -> None:
+        assert desc and " / " in desc, f"{where} needs a '中文 / English' description"
+
+    def walk(t: Any) -> None:
+        while isinstance(t, (GraphQLNonNull, GraphQLList)):
+            t = t.of_type
+        if t.name in seen or t.name in entity_types or not isinstance(t, (GraphQLObjectType, GraphQLEnumType)):
+            return
+        seen.add(t.name)
+        bilingual(t.description, t.name)
+        if isinstance(t, GraphQLObjectType):
+            for fname, f in t.fields.items():
+                bilingual(f.description, f"{t.name}.{fname}")
+                walk(f.type)
+
+    for q in questions:
+        f = query.fields[q]
+        bilingual(f.description, q)
+        for aname, a in f.args.items():
+            bilingual(a.description, f"{q}({aname})")
+            walk(a.type)
+        walk(f.type)
+    assert "NodeRef" in seen and "ConnectionType" in seen
+
+
+def test_statements_only_use_declared_names() -> None:
+    from cobuild.errors import CompileError
+    from cobuild.graph.dialect import DIALECTS
+    from cobuild.resolvers import questions as R
+
+    for dialect in DIALECTS.values():
+        q = R.Q(None, dialect)
+        stmt = R.q6_shortest_connection(q, "unit:a", "area:b", list(R.CONNECTION_TYPES), 6)
+        assert "$p0" in stmt.text and "unit:a" not in stmt.text  # values travel as parameters
+    with pytest.raises(CompileError):
+        R.Q().statement("MATCH (n:`NoSuchLabel`) RETURN n.`id` AS id", "bad")
