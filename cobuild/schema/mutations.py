@@ -78,6 +78,28 @@ class MutationWarning:
     message: str = _f("说明", "What it means and what to do")
 
 
+def _entity_types() -> dict[str, Any]:
+    try:
+        from cobuild.resolvers.entities import _types
+    except ImportError:  # pragma: no cover - the entity layer is not there
+        return {}
+    return _types()
+
+
+def _entity(label_name: str, id_attr: str) -> Any:
+    """A payload field returning the changed entity itself, read after the mutation committed: one
+    more statement, and only when the field is selected (the entity layer compiles its selection)."""
+    from cobuild.resolvers.entities import resolve_lookup
+
+    lab = model.label(label_name)
+    cls = _entity_types()[label_name]
+
+    async def resolve(self: Any, info: Info) -> Optional[cls]:  # type: ignore[valid-type]
+        return await resolve_lookup(info, getattr(self, id_attr), label_name)
+
+    return strawberry.field(resolver=resolve, description=f"变更后的{lab.zh}(选择时多一次读取) / The {label_name} after the change (one more read when selected)")
+
+
 def _warnings(o: Outcome) -> list[MutationWarning]:
     return [MutationWarning(code=w.code, message=w.message) for w in o.warnings]
 
@@ -86,12 +108,14 @@ def _warnings(o: Outcome) -> list[MutationWarning]:
 class PairingPayload:
     pairing_id: strawberry.ID = _f("结对编号", "Pairing id")
     status: str = _f("结对的新状态", "The pairing's new status")
+    pairing = _entity("Pairing", "pairing_id")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
 
 
 @strawberry.type(description="签订协议结果 / Result of signing an agreement")
 class AgreementPayload:
     agreement_id: strawberry.ID = _f("协议编号", "Agreement id")
+    agreement = _entity("Agreement", "agreement_id")
     pairing_id: strawberry.ID = _f("所确立的结对", "The pairing it formalises")
     status: str = _f("协议状态", "The agreement's status")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
@@ -100,6 +124,7 @@ class AgreementPayload:
 @strawberry.type(description="发布需求结果 / Result of publishing a demand")
 class DemandPayload:
     demand_id: strawberry.ID = _f("需求编号", "Demand id")
+    demand = _entity("Demand", "demand_id")
     status: str = _f("需求状态", "The demand's status")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
 
@@ -117,12 +142,14 @@ class ClaimPayload:
 class ProjectPayload:
     project_id: strawberry.ID = _f("项目编号", "Project id")
     status: str = _f("项目的新状态", "The project's new status")
+    project = _entity("Project", "project_id")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
 
 
 @strawberry.type(description="评议结果 / Result of an evaluation")
 class EvaluationPayload:
     evaluation_id: strawberry.ID = _f("评议编号", "Evaluation id")
+    evaluation = _entity("Evaluation", "evaluation_id")
     pairing_id: strawberry.ID = _f("所评结对", "The pairing evaluated")
     status: str = _f("结对状态(整改时为 UNDER_RECTIFICATION)", "The pairing's status (UNDER_RECTIFICATION after a rectification outcome)")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
@@ -140,6 +167,7 @@ class ReportPayload:
 @strawberry.type(description="服务记录结果 / Result of recording a service")
 class ServiceRecordPayload:
     service_record_id: strawberry.ID = _f("服务记录编号", "Service record id")
+    service_record = _entity("ServiceRecord", "service_record_id")
     hours_that_day: float = _f("该党员当日累计时长", "The person's total hours on that day, this record included")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
 

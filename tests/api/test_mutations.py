@@ -669,3 +669,14 @@ async def test_docs_examples_run_on_the_seed_network(gql: Any) -> None:
     for example in examples:
         body = await gql(example)
         assert not body.get("errors"), (example, body)
+
+
+async def test_payload_returns_the_changed_entity(net: Client) -> None:
+    q = """mutation($input: CreatePairingInput!) { createPairing(input: $input) {
+      pairingId pairing { id status level forms since } } }"""
+    body = await net(q, {"input": {"hostId": "area:c1", "partnerId": "unit:s", "forms": ["SERVICE_JOINT"], "since": "2024-01-02"}})
+    out = body["data"]["createPairing"]
+    assert out["pairing"] == {"id": out["pairingId"], "status": "ACTIVE", "level": "COMMUNITY", "forms": ["SERVICE_JOINT"],
+                              "since": "2024-01-02"}
+    body = await net("""mutation { startProject(projectId: "project:j3") { project { id status startedAt } } }""")
+    assert body["data"]["startProject"]["project"] == {"id": "project:j3", "status": "IN_PROGRESS", "startedAt": TODAY.isoformat()}
