@@ -680,3 +680,40 @@ async def test_payload_returns_the_changed_entity(net: Client) -> None:
                               "since": "2024-01-02"}
     body = await net("""mutation { startProject(projectId: "project:j3") { project { id status startedAt } } }""")
     assert body["data"]["startProject"]["project"] == {"id": "project:j3", "status": "IN_PROGRESS", "startedAt": TODAY.isoformat()}
+
+
+def test_rule_statements_stay_in_the_shared_subset() -> None:
+    """Built with the Neo4j dialect, no rule statement carries LadybugDB-only syntax (CAST, label(),
+    1-based indexes) and every value is a parameter."""
+    import re
+
+    from cobuild.graph.dialect import DIALECTS
+
+    neo = DIALECTS["neo4j"]
+    d = dt.date(2024, 1, 1)
+    pairing_row = node_row(model.label("Pairing"), {"id": "pairing:x", "pairingType": "CO_BUILDING", "forms": []}, "t")
+    stmts = [
+        rules.pairing_parties_check("PartyOrganization", "org:a", "PartyOrganization", "org:b", "CO_BUILDING"),
+        rules.pairing_create_write(neo, "AdminArea", "area:a", "Unit", "unit:b", pairing_row, d, NOW),
+        rules.pairing_parties_read("pairing:x", lock=True, year=2024, direction="AREA_TO_UNIT"),
+        rules.agreement_write(neo, "pairing:x", node_row(model.label("Agreement"), {"id": "agreement:x", "agreementType": "JOINT_BUILDING"}, "t"), NOW),
+        rules.signed_write(neo, "agreement:x", "Unit", [{"id": "unit:b", "role": "PARTY_B", "signedAt": d}]),
+        rules.terminate_check("pairing:x"), rules.terminate_write("pairing:x", d, NOW),
+        rules.publish_check("Unit", "unit:b", ["cat:a"]),
+        rules.demand_write(neo, "Unit", "unit:b", node_row(model.label("Demand"), {"id": "demand:x"}, "t"), ["cat:a"], NOW),
+        rules.claim_check("Demand", "demand:x", "Unit", "unit:b"),
+        rules.claim_write(neo, "Demand", "demand:x", "Unit", "unit:b", {"role": "LEAD"}, "CLAIMED", NOW),
+        rules.project_check("project:x"), rules.project_write("project:x", "COMPLETED", {"completedAt": d}, NOW, close_claims=d),
+        rules.evaluation_write(neo, "pairing:x", "Unit", "unit:b", "AdminArea", "area:a",
+                               node_row(model.label("Evaluation"), {"id": "eval:x", "year": 2024}, "t"), "ACTIVE", NOW),
+        rules.report_check("person:x", "area:a"), rules.report_write(neo, "person:x", "org:a", {"status": "ACTIVE"}, NOW),
+        rules.service_check("person:x", d, "Venue", "venue:x", "Project", "project:x"),
+        rules.service_write(neo, "person:x", "Venue", "venue:x", "Project", "project:x",
+                            node_row(model.label("ServiceRecord"), {"id": "service:x", "date": d, "hours": 1.0}, "t"), NOW),
+        rules.existing_ids("Unit", ["unit:b"]),
+    ]
+    for stmt in stmts:
+        assert "CAST(" not in stmt.text and "label(" not in stmt.text, stmt.text
+        assert not re.search(r"\[\d+\]", stmt.text), stmt.text
+        for forbidden in ("unit:b", "area:a", "pairing:x", "2024-01-01"):
+            assert forbidden not in stmt.text, (forbidden, stmt.text)
