@@ -379,7 +379,7 @@ RELATIONSHIPS: tuple[RelType, ...] = (
              Prop("representsUnitId", S, "所代表单位(兼职委员)", "Unit represented (part-time committee member)"),
              Prop("since", D, "起始", "Since"), Prop("until", D, "截止", "Until"))),
     RelType("REPORTS_TO", "双报到", "Reports to a community (双报到)", (("Person", "PartyOrganization"), ("PartyOrganization", "PartyOrganization")),
-            (Prop("type", S, "报到类型", "Report type", enum=REPORT_TYPES),
+            (Prop("reportType", S, "报到类型", "Report type", enum=REPORT_TYPES),
              Prop("reportedAt", D, "报到日期", "Reported on"),
              Prop("channel", S, "渠道(线上、扫码)", "Channel"),
              Prop("status", S, "状态", "Status", enum=REPORT_STATUS))),

@@ -646,7 +646,7 @@ def report_check(person_id: str, community_id: str) -> Statement:
         "WITH x",
         _match("c", "AdminArea", p.add(community_id), optional=True),
         "OPTIONAL MATCH (c)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`)",
-        "OPTIONAL MATCH (x)-[r:`REPORTS_TO`]->(ro:`PartyOrganization`) WHERE r.`status` = 'ACTIVE' AND r.`type` = 'IN_SERVICE'",
+        "OPTIONAL MATCH (x)-[r:`REPORTS_TO`]->(ro:`PartyOrganization`) WHERE r.`status` = 'ACTIVE' AND r.`reportType` = 'IN_SERVICE'",
         "RETURN x.`id` AS person, x.`roles` AS roles, x.`memberCategory` AS category, c.`id` AS community, "
         "c.`level` AS level, o.`id` AS org, o.`orgType` AS orgType, ro.`id` AS reportedTo",
     ])

@@ -248,7 +248,7 @@ async def report_to_community(engine: GraphEngine, *, person_id: str, community_
         warnings = []
         if again:
             warnings.append(Warning_("ALREADY_REPORTED_HERE", f"{person_id} had already reported to this community; the report was updated"))
-        props = {"type": "IN_SERVICE", "reportedAt": reported_at, "channel": channel, "status": "ACTIVE"}
+        props = {"reportType": "IN_SERVICE", "reportedAt": reported_at, "channel": channel, "status": "ACTIVE"}
         await tx.run(rules.report_write(engine.dialect, person_id, org, props, now))
         return Outcome({"personId": person_id, "communityId": community_id, "partyOrganizationId": org,
                         "status": "ACTIVE"}, warnings)

@@ -719,7 +719,7 @@ def shape_units_without_projects(row: dict[str, Any]) -> dict[str, Any]:
 def q17_reported_members(q: Q, community_id: str) -> Statement:
     mc, mm = q.entity("Person", "m", [["items", "person"]], ["c", "o", "rep", "hours", "records"])
     item = collect_map("m", "{person: " + mm + ", partyOrganization: " + ref("o") + ", reportedAt: rep.`reportedAt`, "
-                       "status: rep.`status`, type: rep.`type`, channel: rep.`channel`, hours: hours, records: records}")
+                       "status: rep.`status`, reportType: rep.`reportType`, channel: rep.`channel`, hours: hours, records: records}")
     ac, am = q.finish("AdminArea", "c", ["area"], ["members"])
     text = (
         f"{_anchor(q, 'AdminArea', 'c', community_id)} "

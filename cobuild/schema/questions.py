@@ -385,7 +385,7 @@ class ReportedMember:
     party_organization: NodeRef = _f("报到的社区党组织", "Community party organisation reported to")
     reported_at: Optional[dt.date] = _f("报到日期", "Reported on")
     status: Optional[str] = _f("报到状态", "Report status")
-    type: Optional[str] = _f("报到类型", "Report type")
+    report_type: Optional[str] = _f("报到类型", "Report type")
     channel: Optional[str] = _f("渠道", "Channel")
     service_hours: float = _f("在该社区的累计服务时长", "Total service hours in the community")
     service_records: int = _f("服务记录数", "Service records")
@@ -725,7 +725,7 @@ class QuestionQuery:
         s = R.shape_reported(R.first_row(rows, "community", community_id))
         return ReportedMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], total_service_hours=s["totalServiceHours"], items=[
             ReportedMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), reported_at=m["reportedAt"],
-                           status=m["status"], type=m["type"], channel=m["channel"], service_hours=m["serviceHours"],
+                           status=m["status"], report_type=m["reportType"], channel=m["channel"], service_hours=m["serviceHours"],
                            service_records=m["serviceRecords"]) for m in s["items"]])
 
     @strawberry.field(description=bi("Q20 社区兼职委员及其来源单位", "Q20 A community's part-time committee members and their source units"))

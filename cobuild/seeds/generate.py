@@ -462,10 +462,10 @@ class _Builder:
                 org = cm.org
             self.rel("MEMBER_OF", pid, org, since=joined, status=status)
             if cat == "IN_SERVICE" and org != cm.org:  # 双报到: in-service members report where they live
-                self.rel("REPORTS_TO", pid, cm.org, type="IN_SERVICE", reportedAt=self.date(dt.date(2019, 1, 1)),
+                self.rel("REPORTS_TO", pid, cm.org, reportType="IN_SERVICE", reportedAt=self.date(dt.date(2019, 1, 1)),
                          channel=r.choice(("ONLINE", "QR", "ONSITE")), status=r.choice(("REPORTED", "ACTIVE", "ACTIVE", "VERIFIED")))
             elif cat == "FLOATING":
-                self.rel("REPORTS_TO", pid, cm.org, type="FLOATING_INFLOW", reportedAt=self.date(dt.date(2019, 1, 1)),
+                self.rel("REPORTS_TO", pid, cm.org, reportType="FLOATING_INFLOW", reportedAt=self.date(dt.date(2019, 1, 1)),
                          channel=r.choice(("ONLINE", "QR")), status=r.choice(("REGISTERED", "VERIFIED")))
             cm.people.append((pid, employer))
         self.positions(ctx, cm)

@@ -97,9 +97,9 @@ RELS: list[tuple[str, str, str, list[dict[str, Any]]]] = [
         {"from": "unit:u2", "to": "area:c3"}]),
     ("HAS_PARTY_ORG", "AdminArea", "PartyOrganization", [{"from": "area:c1", "to": "org:c1"}]),
     ("HAS_PARTY_ORG", "Unit", "PartyOrganization", [{"from": "unit:u4", "to": "org:u4"}]),
-    ("REPORTS_TO", "PartyOrganization", "PartyOrganization", [{"from": "org:u4", "to": "org:c1", "type": "ORGANIZATION"}]),
+    ("REPORTS_TO", "PartyOrganization", "PartyOrganization", [{"from": "org:u4", "to": "org:c1", "reportType": "ORGANIZATION"}]),
     ("REPORTS_TO", "Person", "PartyOrganization", [
-        {"from": "person:p1", "to": "org:c1", "type": "IN_SERVICE", "status": "ACTIVE", "reportedAt": D(2024, 1, 5)}]),
+        {"from": "person:p1", "to": "org:c1", "reportType": "IN_SERVICE", "status": "ACTIVE", "reportedAt": D(2024, 1, 5)}]),
     ("HOLDS_POSITION", "Person", "PartyOrganization", [
         {"from": "person:p2", "to": "org:c1", "role": "PART_TIME_COMMITTEE_MEMBER", "representsUnitId": "unit:u1"}]),
     ("PERFORMED", "Person", "ServiceRecord", [{"from": "person:p1", "to": "service:s1"}, {"from": "person:p1", "to": "service:s2"}]),

@@ -93,7 +93,7 @@ RELS: list[tuple[str, str, str, list[dict[str, Any]]]] = [
     ("CLAIMED", "Unit", "Project", [{"from": "unit:s", "to": "project:j3", "role": "LEAD", "status": "ACTIVE"}]),
     ("PERFORMED", "Person", "ServiceRecord", [{"from": "person:m", "to": "service:r0"}]),
     ("FOR", "ServiceRecord", "Project", [{"from": "service:r0", "to": "project:j5"}]),
-    ("REPORTS_TO", "Person", "PartyOrganization", [{"from": "person:m2", "to": "org:c2", "type": "IN_SERVICE", "status": "ACTIVE"}]),
+    ("REPORTS_TO", "Person", "PartyOrganization", [{"from": "person:m2", "to": "org:c2", "reportType": "IN_SERVICE", "status": "ACTIVE"}]),
 ]
 
 
@@ -423,7 +423,7 @@ async def test_report_to_community(net: Client) -> None:
     body = await net(REPORT, {"input": {"personId": "person:m", "communityId": "area:c1", "channel": "扫码"}})
     out = body["data"]["reportToCommunity"]
     assert out["partyOrganizationId"] == "org:c1" and out["status"] == "ACTIVE" and out["warnings"] == []
-    got = await rows(net.engine, "MATCH (p:Person)-[r:REPORTS_TO]->(o) WHERE p.id = 'person:m' RETURN o.id AS o, r.type AS t, "
+    got = await rows(net.engine, "MATCH (p:Person)-[r:REPORTS_TO]->(o) WHERE p.id = 'person:m' RETURN o.id AS o, r.reportType AS t, "
                                  "r.status AS s, r.channel AS c, r.reportedAt AS d")
     assert got == [{"o": "org:c1", "t": "IN_SERVICE", "s": "ACTIVE", "c": "扫码", "d": TODAY}]
     body = await net(REPORT, {"input": {"personId": "person:m", "communityId": "area:c1"}})  # again: no second edge

@@ -205,9 +205,9 @@ async def test_units_without_projects(net: Client) -> None:
 
 
 async def test_reported_and_part_time_members(net: Client) -> None:
-    q = '{ reportedMembers(communityId: "area:c1") { count totalServiceHours items { person { name } reportedAt type serviceHours serviceRecords } } }'
+    q = '{ reportedMembers(communityId: "area:c1") { count totalServiceHours items { person { name } reportedAt reportType serviceHours serviceRecords } } }'
     d = ok(await net(q), net)["reportedMembers"]
-    assert d["items"] == [{"person": {"name": "张三"}, "reportedAt": "2024-01-05", "type": "IN_SERVICE", "serviceHours": 4.0, "serviceRecords": 2}]
+    assert d["items"] == [{"person": {"name": "张三"}, "reportedAt": "2024-01-05", "reportType": "IN_SERVICE", "serviceHours": 4.0, "serviceRecords": 2}]
     q = '{ partTimeCommitteeMembers(communityId: "area:c1") { count sourceUnitCount items { person { name } sourceUnit { name } } } }'
     d = ok(await net(q), net)["partTimeCommitteeMembers"]
     assert d["items"] == [{"person": {"name": "李四"}, "sourceUnit": {"name": "第一医院"}}]
