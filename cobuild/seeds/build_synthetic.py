@@ -86,12 +86,9 @@ CHANNELS = ["互联网+双报到线上报到", "扫码报到", "现场报到"]
 CLAIM_MODES = ["ONLINE_ORDER", "DISPATCH", "DESIGNATED", "CLAIM", "DUAL_LEAD"]
 
 
-# REPORTS_TO declares a property named ``type`` (IN_SERVICE / FLOATING_INFLOW / ORGANIZATION), but in a
-# seed rel record ``type`` is the relationship type, so the value cannot be written under that key.
-# Until the loader maps some other key onto it, the report type is left out (it follows from the
-# endpoints: org→org is ORGANIZATION; a person's memberCategory IN_SERVICE / FLOATING gives the rest).
-# Set this to the key the loader accepts (e.g. "reportType") and re-run to write it.
-REPORTS_TO_TYPE_KEY: str | None = None
+# REPORTS_TO's report type (IN_SERVICE / FLOATING_INFLOW / ORGANIZATION) is the property ``reportType``:
+# in a seed rel record ``type`` is the relationship type, so the property could not be called that.
+REPORTS_TO_TYPE_KEY: str | None = "reportType"
 
 
 def _rtype(value: str) -> dict[str, str]:
