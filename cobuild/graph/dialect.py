@@ -42,6 +42,7 @@ class Dialect(Protocol):
     name: Literal["neo4j", "ladybug"]
 
     def schema_statements(self) -> list[str]: ...
+    def evolve_statements(self) -> list[str]: ...
     def rel_type(self, var: str) -> str: ...
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
     def path_rels(self, path_var: str) -> str: ...
@@ -79,6 +80,11 @@ class Neo4jDialect:
             "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
         )
         return out
+
+    def evolve_statements(self) -> list[str]:
+        """Neo4j properties need no columns: a model that gained properties needs no DDL beyond
+        :meth:`schema_statements` (new indexes)."""
+        return []
 
     def rel_type(self, var: str) -> str:
         return f"type({var})"
@@ -121,6 +127,18 @@ class LadybugDialect:
             parts = [f"FROM {name(a)} TO {name(b)}" for a, b in rel.endpoints]
             parts += [f"{name(p.name)} {_LADYBUG_TYPES[p.type]}" for p in rel.props]
             out.append(f"CREATE REL TABLE IF NOT EXISTS {name(rel.name)}({', '.join(parts)})")
+        return out
+
+    def evolve_statements(self) -> list[str]:
+        """Columns for properties added to the model after a store's tables were created
+        (``CREATE … IF NOT EXISTS`` leaves an existing table as it was)."""
+        out: list[str] = []
+        for lab in model.LABELS:
+            out += [f"ALTER TABLE {name(lab.name)} ADD IF NOT EXISTS {name(p.name)} {_LADYBUG_TYPES[p.type]}"
+                    for p in lab.all_props if p.name != "id"]
+        for rel in model.RELATIONSHIPS:
+            out += [f"ALTER TABLE {name(rel.name)} ADD IF NOT EXISTS {name(p.name)} {_LADYBUG_TYPES[p.type]}"
+                    for p in rel.props]
         return out
 
     def rel_type(self, var: str) -> str:

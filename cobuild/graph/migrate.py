@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from cobuild.errors import EngineError
+from cobuild.errors import EngineError, EngineUnavailableError, StoreLockedError
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement
 from cobuild.graph.dialect import Dialect
@@ -57,6 +57,8 @@ async def applied_version(engine: GraphEngine) -> tuple[int, str | None]:
     )
     try:
         rows = await engine.run(stmt)
+    except (EngineUnavailableError, StoreLockedError):
+        raise  # the store is down: not the same as "never migrated"
     except EngineError:
         return 0, None  # LadybugDB: the table does not exist yet
     if not rows:
@@ -73,8 +75,9 @@ async def migrate(engine: GraphEngine) -> MigrationReport:
     if not pending:  # the model changed within the current version: re-run its idempotent DDL
         pending = [MIGRATIONS[-1]]
     run = 0
+    evolve = engine.dialect.evolve_statements() if fp is not None and fp != current_fp else []
     for m in pending:
-        for text in m.statements(engine.dialect):
+        for text in [*m.statements(engine.dialect), *evolve]:
             # One DDL statement per transaction: Neo4j refuses schema and data changes together.
             await engine.write(lambda tx, t=text: tx.run(Statement(t, label="migrate")))
             run += 1

@@ -63,6 +63,11 @@ class NodeLabel:
     en: str
     props: tuple[Prop, ...]
     actor: bool = False  # may take part in co-building; shortest paths run over actors
+    # Internal records (evaluations, service hours): rows readable only within a principal's areas.
+    # Everything else is the published co-building network (lists are posted to be claimed).
+    scoped: bool = False
+    # Properties that are personal data: masked in the statement for principals not entitled to them.
+    personal: tuple[str, ...] = ()
 
     def prop(self, name: str) -> Prop:
         for p in self.all_props:
@@ -207,6 +212,8 @@ COMMON_PROPS: tuple[Prop, ...] = (
     Prop("synthetic", B, "是否为合成数据(来源未载明)", "True when the record is synthetic (not stated in the sources)", default=False),
     Prop("externalId", S, "合作方外部编号", "The integration partner's external id", indexed=True),
     Prop("regionId", S, "所属区(县)级区域", "Owning district-level area (row-level scope)", indexed=True),
+    Prop("areaPath", L, "所属区域链:本级区域及其全部上级(权限范围键)",
+         "Home area and all areas above it: the key that authorization scopes match against"),
     Prop("validFrom", D, "生效日期", "Valid from"),
     Prop("validTo", D, "失效日期", "Valid to"),
     Prop("createdAt", DT, "创建时间(UTC)", "Created at (UTC)", required=True),
@@ -258,7 +265,7 @@ LABELS: tuple[NodeLabel, ...] = (
         Prop("occupation", S, "职业", "Occupation"),
         Prop("skills", L, "专长", "Skills"),
         Prop("phone", S, "联系电话(个人数据)", "Phone (personal data)"),
-    ), actor=True),
+    ), actor=True, personal=("name", "aliases", "phone")),
     NodeLabel("Pairing", "pairing", "结对(共建关系)", "Pairing: the co-building relationship itself", (
         Prop("pairingType", S, "结对类型", "Pairing type", required=True, enum=PAIRING_TYPES, indexed=True),
         Prop("status", S, "状态", "Status", required=True, enum=PAIRING_STATUS, default="ACTIVE", indexed=True),
@@ -318,13 +325,13 @@ LABELS: tuple[NodeLabel, ...] = (
         Prop("satisfactionRate", F, "居民满意度(%)", "Resident satisfaction (%)"),
         Prop("outcome", S, "结果", "Outcome", enum=EVALUATION_OUTCOMES),
         Prop("published", B, "是否公开", "Published"),
-    )),
+    ), scoped=True),
     NodeLabel("ServiceRecord", "service", "服务记录", "Service record", (
         Prop("date", D, "服务日期", "Date of service", required=True, indexed=True),
         Prop("hours", F, "服务时长(小时)", "Hours", required=True),
         Prop("points", I, "积分", "Points awarded"),
         Prop("description", S, "说明", "Description"),
-    )),
+    ), scoped=True),
     NodeLabel("Program", "program", "品牌、项目与机制", "Program, brand or mechanism", (
         Prop("kind", S, "类别", "Kind", enum=PROGRAM_KINDS, indexed=True),
         Prop("slogan", S, "口号", "Slogan"),
@@ -468,7 +475,8 @@ def make_id(label_name: str, key: str) -> str:
 def fingerprint() -> str:
     """A checksum of the declared model; migrations record it so drift is visible."""
     doc = {
-        "labels": [[lab.name, [[p.name, p.type.value, p.required, p.enum] for p in lab.all_props]] for lab in LABELS],
+        "labels": [[lab.name, [[p.name, p.type.value, p.required, p.enum] for p in lab.all_props], lab.scoped, lab.personal]
+                   for lab in LABELS],
         "rels": [[r.name, r.endpoints, [[p.name, p.type.value] for p in r.props]] for r in RELATIONSHIPS],
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=list).encode()).hexdigest()[:16]

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from cobuild.graph import model
+from cobuild.seeds.regions import fill_area_paths
 
 BASE_DATE = dt.date(2026, 1, 1)
 CREATED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -680,6 +681,7 @@ def generate(scale: str, seed: int) -> tuple[dict[str, NodeRows], dict[str, RelR
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     b = _Builder(SCALES[scale], int(seed))
     b.build()
+    fill_area_paths(b.nodes, ((t, {"from": rec[0], "to": rec[1]}) for t, rr in b.rels.items() for rec in rr.records))
     nodes = {k: NodeRows(k, v) for k, v in b.nodes.items() if v}
     rels = {k: v for k, v in b.rels.items() if v.records}
     return nodes, rels

@@ -64,6 +64,28 @@ async def test_a_new_label_is_created_by_the_next_migrate(tmp_path: Path, monkey
     await e.close()
 
 
+async def test_a_property_added_to_the_model_becomes_a_column_of_an_existing_table(tmp_path: Path, monkeypatch) -> None:
+    """``CREATE … IF NOT EXISTS`` keeps an old table; the next migrate adds the new property's column."""
+    from cobuild.graph.engines.ladybug import LadybugEngine
+
+    e = LadybugEngine(tmp_path / "p.lbdb")
+    await e.open()
+    await migrate(e)
+    unit = model.label("Unit")
+    extra = model.Prop("motto", model.PropType.STRING, "口号", "Motto")
+    grown = model.NodeLabel(unit.name, unit.id_prefix, unit.zh, unit.en, unit.props + (extra,), actor=unit.actor)
+    monkeypatch.setattr(model, "LABELS", tuple(grown if lab.name == "Unit" else lab for lab in model.LABELS))
+    monkeypatch.setattr(model, "LABELS_BY_NAME", {**model.LABELS_BY_NAME, "Unit": grown})
+    import cobuild.graph.cypher as cypher
+
+    monkeypatch.setattr(cypher, "KNOWN_NAMES", cypher.KNOWN_NAMES | {"motto"})
+    assert (await migrate(e)).changed
+    cols = {r["name"] for r in await e.run(Statement("CALL table_info('Unit') RETURN name"))}
+    assert "motto" in cols
+    assert (await migrate(e)).statements_run == 0
+    await e.close()
+
+
 def test_neo4j_migration_has_constraints_indexes_and_cjk_fulltext() -> None:
     stmts = DIALECTS["neo4j"].schema_statements()
     for lab in model.LABELS:
