@@ -1,0 +1,270 @@
+"""The report: ``latest.json`` (everything), ``latest.md`` (tables + targets), ``latency.png`` (chart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from bench import workload as wl
+
+RATIO_OPS = ("W1", "W2", "W3", "W6", "W7")
+ONE_STATEMENT_OPS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W7n")
+
+
+def machine() -> dict[str, Any]:
+    mem = 0
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import ladybug  # noqa: F401
+        from importlib.metadata import version
+
+        lb = version("ladybug")
+    except Exception:  # noqa: BLE001
+        lb = "?"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cores": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)), "memory_bytes": mem, "cpu": cpu,
+            "python": platform.python_version(), "platform": platform.platform(), "ladybug": lb, "commit": commit}
+
+
+def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report: dict[str, Any], pre: dict[str, Any],
+          graphql: dict[str, Any], statements: dict[str, Any], memory: dict[str, int], cold_start_s: float | None,
+          missing: dict[str, str], total_s: float) -> dict[str, Any]:
+    operations = []
+    for op in ops:
+        rows = []
+        for c in levels:
+            g = graphql.get(op.key, {}).get(str(c))
+            b = pre["baseline"].get(op.key, {}).get(str(c))
+            s = statements.get(op.key, {}).get(str(c))
+            ratio = None
+            if g and b and g.get("p50_ms") and b.get("p50_ms"):
+                ratio = round(g["p50_ms"] / b["p50_ms"], 2)
+            rows.append({"concurrency": c, "graphql": g, "baseline": b, "statements": s, "p50_ratio": ratio})
+        operations.append({
+            "key": op.key, "title": op.title, "root_field": op.root_field, "kind": op.kind,
+            "available": op.key not in missing, "query": op.query.strip(), "levels": rows,
+            "inprocess_statements": pre["inprocess_statements"].get(op.key),
+            "baseline_cypher_sample": (pre["captured"].get(op.key) or [None])[0],
+        })
+    doc = {
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "settings": {"scale": args.scale, "seed": args.seed, "seconds": args.seconds,
+                     "baseline_seconds": args.baseline_seconds, "concurrency": levels, "variants": args.variants,
+                     "service_env": {"COBUILD_RATE_LIMIT_PER_S": "0", "COBUILD_LOG_LEVEL": "INFO", "auth": "admin API key"}},
+        "dataset": {k: load_report.get(k) for k in ("scale", "seed", "nodes", "relationships", "generate_seconds",
+                                                   "load_seconds", "nodes_per_second", "relationships_per_second",
+                                                   "generated_this_run")},
+        "facts": pre["facts"],
+        "server": {"cold_start_s": round(cold_start_s, 3) if cold_start_s else None,
+                   "peak_rss_bytes": memory.get("VmHWM"), "rss_at_end_bytes": memory.get("VmRSS")},
+        "not_available": missing,
+        "operations": operations,
+        "total_seconds": round(total_s, 1),
+    }
+    doc["targets"] = targets(doc)
+    return doc
+
+
+def _op(doc: dict[str, Any], key: str) -> dict[str, Any] | None:
+    return next((o for o in doc["operations"] if o["key"] == key), None)
+
+
+def _level(op: dict[str, Any] | None, c: int) -> dict[str, Any] | None:
+    if not op:
+        return None
+    return next((r for r in op["levels"] if r["concurrency"] == c), None)
+
+
+def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, ok: bool | None, value: str) -> None:
+        out.append({"target": name, "status": "PASS" if ok else ("N/A" if ok is None else "MISS"), "value": value})
+
+    # 1 statement per root field (every W1–W7 request seen in the service's access log)
+    worst = []
+    for key in ONE_STATEMENT_OPS:
+        op = _op(doc, key)
+        if not op or not op["available"]:
+            continue
+        mx = max((r["statements"]["max"] for r in op["levels"] if r["statements"]), default=None)
+        worst.append((key, mx))
+    ok = bool(worst) and all(m == 1 for _k, m in worst)
+    add("statements/request = 1 per root field (W1–W7)", ok if worst else None,
+        ", ".join(f"{k} max {m}" for k, m in worst) or "no data")
+    # ratio at concurrency 1
+    vals = []
+    for key in RATIO_OPS:
+        r = _level(_op(doc, key), 1)
+        if r and r["p50_ratio"] is not None:
+            vals.append((key, r["p50_ratio"]))
+    add("GraphQL p50 ≤ 1.5× baseline p50 (W1, W2, W3, W6, W7; c=1)", all(v <= 1.5 for _k, v in vals) if vals else None,
+        ", ".join(f"{k} {v:.2f}×" for k, v in vals) or "no data")
+    for key in ("W1", "W2"):
+        r = _level(_op(doc, key), 1)
+        p50 = r["graphql"]["p50_ms"] if r and r["graphql"] else None
+        add(f"{key} p50 < 10 ms at c=1", (p50 < 10) if p50 is not None else None, f"{p50:.2f} ms" if p50 is not None else "no data")
+    errs = []
+    for op in doc["operations"]:
+        r = _level(op, max(lv["concurrency"] for lv in op["levels"]) if op["levels"] else 0)
+        if r and r["graphql"]:
+            errs.append((op["key"], r["graphql"]["errors"]))
+    cmax = max(doc["settings"]["concurrency"])
+    add(f"no errors at concurrency {cmax}", all(e == 0 for _k, e in errs) if errs else None,
+        ", ".join(f"{k} {e}" for k, e in errs if e) or "0 errors")
+    rss = doc["server"]["peak_rss_bytes"]
+    add("server peak RSS < 1 GB", rss < 1024 ** 3 if rss else None, f"{rss / 1024 ** 2:.0f} MiB" if rss else "no data")
+    rate = doc["dataset"].get("relationships_per_second")
+    add("bulk load ≥ 100,000 relationships/s", rate >= 100_000 if rate else None, f"{rate:,} relationships/s" if rate else "no data")
+    return out
+
+
+def targets_text(doc: dict[str, Any]) -> str:
+    return "\n".join(f"  [{t['status']:4}] {t['target']}: {t['value']}" for t in doc["targets"])
+
+
+def _f(x: Any, nd: int = 2) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    m = doc["machine"]
+    d = doc["dataset"]
+    s = doc["server"]
+    lines = [
+        "# cobuild benchmark — latest run",
+        "",
+        f"Generated {doc['generated_at']} at commit `{m['commit']}` by `make bench` "
+        f"({doc['settings']['seconds']:g} s per operation and concurrency over HTTP, "
+        f"{doc['settings']['baseline_seconds']:g} s for the baseline; total {doc['total_seconds']:.0f} s). "
+        "How to read it: [bench/README.md](../README.md).",
+        "",
+        f"**Machine**: {m['cores']} cores ({m['cpu']}), {m['memory_bytes'] / 1024 ** 3:.1f} GiB memory, "
+        f"Python {m['python']}, LadybugDB {m['ladybug']}, {m['platform']}. "
+        "The load generator runs on the same cores as the service.",
+        "",
+        f"**Data**: `{d['scale']}` network, seed {d['seed']}: {d['nodes']:,} nodes, {d['relationships']:,} relationships; "
+        f"bulk load {d['load_seconds']:.1f} s = **{d['relationships_per_second']:,} relationships/s** "
+        f"({d['nodes_per_second']:,} nodes/s; generation {d['generate_seconds']:.1f} s"
+        f"{'' if d.get('generated_this_run') else ', measured when the cached store was generated'}).",
+        "",
+        f"**Service**: cold start (spawn `cobuild serve` → `/readyz` 200) **{_f(s['cold_start_s'])} s**; "
+        f"peak RSS (VmHWM) **{(s['peak_rss_bytes'] or 0) / 1024 ** 2:.0f} MiB** "
+        f"(at the end {(s['rss_at_end_bytes'] or 0) / 1024 ** 2:.0f} MiB).",
+        "",
+        "## Targets (issue #5 §6)",
+        "",
+        "| target | result | value |",
+        "|---|---|---|",
+    ]
+    for t in doc["targets"]:
+        lines.append(f"| {t['target']} | **{t['status']}** | {t['value']} |")
+    lines += [
+        "",
+        "## Per operation and concurrency",
+        "",
+        "Latencies in ms, measured by the client (request sent → answer parsed). *baseline* = the same Cypher "
+        "statement(s) the service sent for that request, run straight on `LadybugEngine.run` in the bench "
+        "process (no GraphQL, no HTTP). *stmts* = graph statements per request from the service's access log "
+        "(min/mean/max). *ratio* = GraphQL p50 / baseline p50.",
+        "",
+        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base p95 | base req/s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for op in doc["operations"]:
+        if not op["available"]:
+            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | |")
+            continue
+        for r in op["levels"]:
+            g, b, st = r["graphql"] or {}, r["baseline"] or {}, r["statements"]
+            errs = g.get("errors", 0)
+            err_txt = f"{errs} {g.get('error_codes')}" if errs else "0"
+            exp = g.get("expected_errors", 0)
+            exp_txt = f"{exp} ALREADY_CLAIMED" if exp else "0"
+            st_txt = f"{st['min']}/{st['mean']:g}/{st['max']}" if st else "—"
+            lines.append(
+                f"| {op['key']} | {r['concurrency']} | {_f(g.get('p50_ms'))} | {_f(g.get('p95_ms'))} | {_f(g.get('p99_ms'))} | "
+                f"{_f(g.get('throughput_per_s'), 0)} | {err_txt} | {exp_txt} | {st_txt} | {_f(b.get('p50_ms'))} | "
+                f"{_f(b.get('p95_ms'))} | {_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} |")
+    lines += ["", "## Operations", ""]
+    for op in doc["operations"]:
+        lines.append(f"- **{op['key']}** ({op['kind']} `{op['root_field']}`): {op['title']}")
+    lines += ["", "The GraphQL documents, a sample of the baseline Cypher per operation and every figure above are in "
+              "[latest.json](latest.json); the chart is [latency.png](latency.png).", "",
+              "![latency percentiles](latency.png)", ""]
+    return "\n".join(lines)
+
+
+def chart(doc: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    levels = doc["settings"]["concurrency"]
+    ops = [o for o in doc["operations"] if o["available"]]
+    fig, axes = plt.subplots(1, len(levels), figsize=(5.2 * len(levels), 4.6), sharey=True, squeeze=False)
+    width = 0.2
+    for ax, c in zip(axes[0], levels):
+        xs = list(range(len(ops)))
+        for i, (pk, color) in enumerate((("p50_ms", "#4c72b0"), ("p95_ms", "#dd8452"), ("p99_ms", "#c44e52"))):
+            ys = []
+            for o in ops:
+                r = _level(o, c)
+                ys.append((r["graphql"] or {}).get(pk) or 0 if r else 0)
+            ax.bar([x + (i - 1) * width for x in xs], ys, width, label=pk.replace("_ms", ""), color=color)
+        bys = []
+        for o in ops:
+            r = _level(o, c)
+            bys.append(((r["baseline"] or {}).get("p50_ms") if r else None))
+        ax.scatter([x for x, y in zip(xs, bys) if y], [y for y in bys if y], marker="_", s=300, color="black",
+                   label="baseline p50", zorder=3)
+        ax.set_yscale("log")
+        ax.set_xticks(xs)
+        ax.set_xticklabels([o["key"] for o in ops])
+        ax.set_title(f"concurrency {c}")
+        ax.grid(axis="y", which="both", alpha=0.3)
+    axes[0][0].set_ylabel("latency (ms, log scale)")
+    axes[0][0].legend(loc="upper left", fontsize=8)
+    m = doc["machine"]
+    fig.suptitle(f"cobuild over HTTP, {doc['dataset']['scale']} network ({doc['dataset']['relationships']:,} rels), "
+                 f"{m['cores']} cores — {doc['generated_at'][:10]}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def write(doc: dict[str, Any], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "latest.json", out / "latest.md"]
+    paths[0].write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    paths[1].write_text(markdown(doc), encoding="utf-8")
+    if chart(doc, out / "latency.png"):
+        paths.append(out / "latency.png")
+    return paths
