@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    neo4j_max_retry_s: float = Field(15.0, ge=0, description="How long the Neo4j driver retries a unit of work after a transient failure (server unreachable, leader switch) before answering DB_UNAVAILABLE")
     db_path: Path = Field(Path("data/cobuild.lbdb"), description="LadybugDB database directory")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

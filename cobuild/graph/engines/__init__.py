@@ -10,7 +10,8 @@ def make_engine(settings: Settings) -> GraphEngine:
     if settings.neo4j_uri:
         from cobuild.graph.engines.neo4j import Neo4jEngine
 
-        return Neo4jEngine(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database)
+        return Neo4jEngine(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database,
+                           max_retry_s=settings.neo4j_max_retry_s)
     from cobuild.graph.engines.ladybug import LadybugEngine
 
     return LadybugEngine(settings.db_path)

@@ -13,6 +13,15 @@ LadybugDB's traps (shared/ladybug-notes.md) are absorbed here so no caller can m
 5. One process per directory → opening a locked store raises :class:`StoreLockedError` with a
    message that says which process to stop.
 
+Faults: once :meth:`LadybugEngine.open` has been called the engine keeps trying to be open. If the
+first open fails (store locked by another process, unreadable, missing) or the store fails under a
+running engine ("Database is closed", an IO error), the engine is *down*: statements raise
+:class:`EngineUnavailableError` (or :class:`StoreLockedError`) and the next statement after a back-off
+delay (0.05 s doubling to 2 s) discards every old connection and opens the store again, under the
+exclusive lock so no statement is in flight. A failed statement is never re-sent: a reopen happens
+only before a statement or ``BEGIN``, so a write cannot be applied twice. A store that was open once
+is reopened only if its path still exists (a vanished volume must not become a fresh, empty store).
+
 Queries run on a small thread pool (one thread per query is fastest for small queries).
 """
 
@@ -26,6 +35,7 @@ from decimal import Decimal
 import os
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
@@ -91,6 +101,24 @@ def map_error(exc: BaseException, engine: str = "ladybug") -> EngineError:
     return EngineError("the graph store rejected a statement", engine=engine, original=exc)
 
 
+_STORE_GONE = ("Database is closed", "Connection is closed", "IO exception")
+
+
+def store_gone(exc: BaseException) -> bool:
+    """True when ``exc`` says the store itself is unusable (closed under us, its files failing), not
+    that a statement was wrong: cobuild's own statements never read or write files."""
+    text = str(exc)
+    return any(marker in text for marker in _STORE_GONE)
+
+
+def open_error(exc: BaseException, engine: str = "ladybug") -> EngineError:
+    """Why the store could not be opened: locked by another process, or unavailable."""
+    mapped = map_error(exc, engine)
+    if isinstance(mapped, StoreLockedError):
+        return mapped
+    return EngineUnavailableError("the embedded store cannot be opened", engine=engine, original=exc)
+
+
 class _LadybugTx:
     """A unit of work's view of the writer: stops at the first error (trap 3)."""
 
@@ -113,7 +141,8 @@ class LadybugEngine(GraphEngine):
     name = "ladybug"
     dialect = DIALECTS["ladybug"]
 
-    def __init__(self, path: str | Path, *, readers: int = 4, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, readers: int = 4, read_only: bool = False,
+                 retry_min_s: float = 0.05, retry_max_s: float = 2.0) -> None:
         super().__init__()
         self.path = str(path)
         self.readers = readers
@@ -124,42 +153,129 @@ class LadybugEngine(GraphEngine):
         self._lock = RWLock()
         self._exec = ThreadPoolExecutor(max_workers=readers + 1, thread_name_prefix="ladybug")
         self._open_lock = threading.Lock()
+        # fault handling (module docstring, "Faults")
+        self.retry_min_s = retry_min_s
+        self.retry_max_s = retry_max_s
+        self._wanted = False  # open() was called and close() was not: keep (re)opening
+        self._opened_once = False
+        self._broken = False  # the store failed under us: reopen before the next statement
+        self._down_error: EngineError | None = None
+        self._retry_delay = retry_min_s
+        self._next_try = 0.0
+        self._reopen = asyncio.Lock()
 
     # ---- lifecycle -------------------------------------------------------------------------
+    @property
+    def is_up(self) -> bool:
+        return self._db is not None and not self._broken
+
     async def open(self) -> None:
-        if self._db is not None:
+        """Open the store, or raise :class:`StoreLockedError` / :class:`EngineUnavailableError`; the
+        engine then stays *down* and retries on later statements (see "Faults")."""
+        self._wanted = True
+        if self.is_up:
             return
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        async with self._reopen:
+            if not self.is_up:
+                await self._open_now()
+
+    async def _ensure_open(self) -> None:
+        """Before every statement: reopen a down store, at most once per back-off delay."""
+        if self.is_up:
+            return
+        if not self._wanted:
+            raise EngineUnavailableError("the embedded store is not open", engine=self.name)
+        async with self._reopen:
+            if self.is_up:
+                return
+            if time.monotonic() < self._next_try:
+                down = self._down_error
+                if isinstance(down, StoreLockedError):
+                    raise StoreLockedError(str(down), engine=self.name, original=down.original)
+                raise EngineUnavailableError("the embedded store is unavailable; retrying shortly", engine=self.name,
+                                             original=down)
+            await self._open_now()
+
+    async def _open_now(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self._lock.write():  # no statement is in flight while connections are replaced
+            await loop.run_in_executor(self._exec, self._discard)
+            try:
+                if self._opened_once and (self.path == ":memory:" or not os.path.exists(self.path)):
+                    raise EngineUnavailableError(
+                        f"the embedded store {self.path} has gone (not reopened as a new, empty store)", engine=self.name)
+                if self.path != ":memory:":
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                db, readers, writer = await loop.run_in_executor(self._exec, self._connect)
+            except EngineError as exc:
+                self._went_down(exc)
+                raise
+            except (RuntimeError, OSError) as exc:
+                err = open_error(exc, self.name)
+                self._went_down(err)
+                raise err from exc
+            self._db, self._writer = db, writer
+            self._pool = asyncio.Queue()
+            for conn in readers:
+                self._pool.put_nowait(conn)
+            self._opened_once = True
+            self._broken = False
+            self._down_error = None
+            self._retry_delay = self.retry_min_s
+            self._next_try = 0.0
+
+    def _connect(self) -> tuple[Any, list[Any], Any]:
+        db = ladybug.Database(self.path, read_only=self.read_only)
         try:
-            self._db = await asyncio.get_running_loop().run_in_executor(
-                self._exec, lambda: ladybug.Database(self.path, read_only=self.read_only)
-            )
-        except RuntimeError as exc:
-            raise map_error(exc) from exc
-        for _ in range(self.readers):
-            self._pool.put_nowait(self._new_conn())
-        self._writer = self._new_conn()
+            readers = [ladybug.Connection(db, num_threads=1) for _ in range(self.readers)]
+            writer = ladybug.Connection(db, num_threads=1)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                db.close()
+            raise
+        return db, readers, writer
+
+    def _discard(self) -> None:
+        """Close every connection and the database (each may already be dead), releasing the file lock."""
+        conns = [self._writer]
+        while not self._pool.empty():
+            conns.append(self._pool.get_nowait())
+        for conn in conns:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+        if self._db is not None:
+            with contextlib.suppress(Exception):
+                self._db.close()
+        self._db = None
+        self._writer = None
+
+    def _went_down(self, err: EngineError) -> None:
+        self._down_error = err
+        self._next_try = time.monotonic() + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, self.retry_max_s)
+
+    def _mark_broken(self, exc: BaseException) -> EngineUnavailableError:
+        """The store failed under a statement: refuse until a reopen succeeds (tried by the next statement)."""
+        self._broken = True
+        err = EngineUnavailableError("the embedded store failed; it is reopened on the next request", engine=self.name,
+                                     original=exc)
+        self._down_error = err
+        return err
 
     def _new_conn(self) -> Any:
         conn = ladybug.Connection(self._db, num_threads=1)
         return conn
 
     async def close(self) -> None:
+        self._wanted = False
         if self._db is None:
             return
         async with self._lock.write():
-            while not self._pool.empty():
-                self._pool.get_nowait().close()
-            if self._writer is not None:
-                self._writer.close()
-            self._db.close()
-            self._db = None
-            self._writer = None
+            await asyncio.get_running_loop().run_in_executor(self._exec, self._discard)
 
     async def ping(self) -> None:
-        if self._db is None:
-            raise EngineUnavailableError("the embedded store is not open", engine=self.name)
+        await self._ensure_open()
         await self.run(Statement("RETURN 1 AS ok", label="ping"))
 
     # ---- execution -------------------------------------------------------------------------
@@ -194,11 +310,12 @@ class LadybugEngine(GraphEngine):
                 await asyncio.wait_for(asyncio.shield(fut), 10)
             raise
         except RuntimeError as exc:
+            if store_gone(exc):
+                raise self._mark_broken(exc) from exc
             raise map_error(exc) from exc
 
     async def run(self, stmt: Statement, mode: Mode = "read", *, timeout: float | None = None) -> list[Row]:
-        if self._db is None:
-            raise EngineUnavailableError("the embedded store is not open", engine=self.name)
+        await self._ensure_open()
         if mode == "write":
             return await self.write(lambda tx: tx.run(stmt), timeout=timeout)
         async with self._lock.read():
@@ -209,15 +326,22 @@ class LadybugEngine(GraphEngine):
                 self._pool.put_nowait(conn)
 
     async def write(self, work: Callable[[Any], Awaitable[T]], *, timeout: float | None = None) -> T:
-        if self._db is None:
-            raise EngineUnavailableError("the embedded store is not open", engine=self.name)
+        await self._ensure_open()
         async with self._lock.write():
+            if not self.is_up:  # went down while this writer waited for the lock
+                raise EngineUnavailableError("the embedded store is unavailable; retrying shortly", engine=self.name,
+                                             original=self._down_error)
             conn = self._writer
             try:
                 await self._raw(conn, "BEGIN TRANSACTION")
             except BaseException as exc:
                 # Trap 2: never touch a connection whose BEGIN failed.
-                self._writer = self._new_conn()
+                if isinstance(exc, RuntimeError) and store_gone(exc):
+                    raise self._mark_broken(exc) from exc
+                try:
+                    self._writer = self._new_conn()
+                except RuntimeError as exc2:
+                    raise self._mark_broken(exc2) from exc
                 raise map_error(exc) if isinstance(exc, RuntimeError) else exc
             tx = _LadybugTx(self, conn)
             try:
@@ -232,6 +356,8 @@ class LadybugEngine(GraphEngine):
                 await self._raw(conn, "COMMIT")
             except RuntimeError as exc:
                 await self._rollback(conn)
+                if store_gone(exc):
+                    raise self._mark_broken(exc) from exc
                 raise map_error(exc) from exc
             return result
 

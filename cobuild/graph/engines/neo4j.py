@@ -5,6 +5,13 @@
 * Writes are managed transactions (``execute_write``): the driver retries a unit of work after a
   transient error, which is why :meth:`GraphEngine.write` takes a function and why callers choose
   ids *before* the work runs — a retried unit writes the same ids, never a second copy.
+* Faults: the driver reconnects by itself, so a server that was down at start or restarts later is
+  used again without restarting cobuild; until then every statement raises
+  :class:`EngineUnavailableError` (→ ``DB_UNAVAILABLE``) after the driver's retries
+  (``COBUILD_NEO4J_MAX_RETRY_S``). The driver re-runs a unit of work only after a retryable failure
+  that it knows left nothing committed (an unknown commit outcome is ``IncompleteCommit``, never
+  retried), and every write MERGEs nodes by ids chosen before the work runs, so a retry cannot write
+  a second copy.
 * One bookmark manager per engine chains every session of this process causally, so a client reads
   its own writes even when the read lands on another cluster member.
 """
@@ -83,17 +90,19 @@ class Neo4jEngine(GraphEngine):
     name = "neo4j"
     dialect = DIALECTS["neo4j"]
 
-    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
+    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j", *,
+                 max_retry_s: float = 15.0) -> None:
         super().__init__()
         self.uri = uri
         self.database = database
+        self.max_retry_s = max_retry_s  # how long the driver retries a transient failure of one unit of work
         self._auth = (user, password)
         self._driver: neo4j.AsyncDriver | None = None
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
 
     async def open(self) -> None:
         if self._driver is None:
-            self._driver = AsyncGraphDatabase.driver(self.uri, auth=self._auth, max_transaction_retry_time=15.0)
+            self._driver = AsyncGraphDatabase.driver(self.uri, auth=self._auth, max_transaction_retry_time=self.max_retry_s)
 
     async def close(self) -> None:
         if self._driver is not None:
