@@ -265,3 +265,33 @@ async def test_failure_after_the_writes_rolls_everything_back(net: Client, query
     # and without the injected failure the same mutation succeeds (so the writes above were real)
     assert not (await net(query, variables)).get("errors")
     assert await snapshot(engine) != before
+
+
+# ------------------------------------------------------------------------------------------------
+# Uniqueness rules hold under concurrent requests (not only claim: test_mutations.py covers that)
+# ------------------------------------------------------------------------------------------------
+async def test_concurrent_duplicates_exactly_one_wins(net: Client) -> None:
+    import asyncio
+
+    async def race(query: str, variables: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
+        bodies = await asyncio.gather(*[net(query, v) for v in variables])
+        won = [b for b in bodies if not b.get("errors")]
+        assert len(won) == 1, bodies
+        assert sorted(code_of(b) for b in bodies if b.get("errors")) == [code] * (len(variables) - 1)
+        return won
+
+    await race(CREATE_PAIRING, [{"input": {"hostId": "area:c2", "partnerId": "unit:h"}}] * 6, "PAIRING_DUPLICATE")
+    assert len(await rows(net.engine, "MATCH (a:AdminArea)-[:PARTY_TO]->(p:Pairing)<-[:PARTY_TO]-(u:Unit) "
+                                      "WHERE a.id = 'area:c2' AND u.id = 'unit:h' RETURN p.id AS p")) == 1
+    ev = {"pairingId": "pairing:p1", "evaluatorId": "area:c1", "direction": "AREA_TO_UNIT", "year": YEAR, "satisfactionRate": 90}
+    await race(EVALUATE, [{"input": {**ev, "score": 70 + i}} for i in range(6)], "EVALUATION_DUPLICATE")
+    assert len(await rows(net.engine, "MATCH (e:Evaluation)-[:ABOUT]->(p:Pairing) WHERE p.id = 'pairing:p1' AND e.year = $y "
+                                      "AND e.direction = 'AREA_TO_UNIT' RETURN e.id AS e", y=YEAR)) == 1
+    # one active in-service report: person:m races to report to two communities
+    bodies = await asyncio.gather(*[net(REPORT, {"input": {"personId": "person:m", "communityId": c}})
+                                    for c in ("area:c1", "area:c2") * 3])
+    winners = {b["data"]["reportToCommunity"]["communityId"] for b in bodies if not b.get("errors")}
+    assert len(winners) == 1, bodies  # repeats to the winner succeed with a warning; the other community is refused
+    assert {code_of(b) for b in bodies if b.get("errors")} == {"ALREADY_REPORTED_ELSEWHERE"}
+    assert len(await rows(net.engine, "MATCH (p:Person)-[r:REPORTS_TO]->() WHERE p.id = 'person:m' AND r.status = 'ACTIVE' "
+                                      "RETURN r.status AS s")) == 1

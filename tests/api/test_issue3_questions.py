@@ -9,7 +9,7 @@ upsert path.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Sequence
 
 from cobuild.graph import model
 from cobuild.graph.derive import rederive
@@ -20,7 +20,7 @@ NOW = dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)
 
 
 async def extend(net: Client, nodes: dict[str, list[dict[str, Any]]], rels: list[tuple[str, str, str, list[dict[str, Any]]]],
-                 pairings: list[str] = ()) -> None:  # type: ignore[assignment]
+                 pairings: Sequence[str] = ()) -> None:
     d = net.engine.dialect
 
     async def work(tx: Any) -> None:
