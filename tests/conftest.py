@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import httpx
 import pytest
 
-from cobuild.config import Settings
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.engines.ladybug import LadybugEngine
 from cobuild.graph.migrate import migrate
+from tests.client import GQL, serve
 
 
 async def _open(path: Path) -> LadybugEngine:
@@ -65,35 +64,11 @@ async def seeded(seeded_template: Path, tmp_path: Path) -> AsyncIterator[GraphEn
     await e.close()
 
 
-class GQL:
-    """POSTs GraphQL to the ASGI app and reports the statements the request sent."""
-
-    def __init__(self, client: httpx.AsyncClient, engine: GraphEngine) -> None:
-        self.client = client
-        self.engine = engine
-        self.last_statements = 0
-
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
-        before = self.engine.counter.total
-        resp = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-        self.last_statements = self.engine.counter.total - before
-        assert resp.status_code in (200, 400), resp.text
-        return resp.json()
-
-
-def _settings(tmp: Path) -> Settings:
-    return Settings(db_path=tmp / "unused.lbdb", neo4j_uri=None)
-
-
 @pytest.fixture
 async def gql(seeded: GraphEngine, tmp_path: Path) -> AsyncIterator[GQL]:
-    """GraphQL over the seeded store, through the real Starlette app (httpx ASGI transport)."""
-    from cobuild.app import create_app
-
-    app = create_app(_settings(tmp_path), engine=seeded)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield GQL(client, seeded)
+    """GraphQL over the seeded store, through the real Starlette app (admin key unless told otherwise)."""
+    async with serve(seeded, tmp_path) as client:
+        yield client
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from cobuild.errors import CompileError, ValidationError
+from cobuild.errors import CompileError, ForbiddenError, ValidationError
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, Statement, Vars, name
 from cobuild.graph.model import PropType
@@ -317,7 +317,8 @@ _RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
 def compile_where(
-    where: dict[str, Any] | None, label_name: str, var: str, params: Params, vars: Vars, depth: int = 0
+    where: dict[str, Any] | None, label_name: str, var: str, params: Params, vars: Vars, depth: int = 0,
+    scope: Any = None,
 ) -> str | None:
     """A ``where`` input (plain dict) → a Cypher predicate on ``var``, or None when empty.
 
@@ -337,7 +338,7 @@ def compile_where(
             continue
         if key in ("AND", "OR"):
             items = value if isinstance(value, list) else [value]
-            subs = [compile_where(w, label_name, var, params, vars, depth + 1) for w in items]
+            subs = [compile_where(w, label_name, var, params, vars, depth + 1, scope) for w in items]
             subs = [s for s in subs if s]
             if subs:
                 parts.append("(" + f" {key} ".join(subs) + ")")
@@ -346,11 +347,13 @@ def compile_where(
         elif key == "NOT":
             items = value if isinstance(value, list) else [value]
             for w in items:
-                sub = compile_where(w, label_name, var, params, vars, depth + 1)
+                sub = compile_where(w, label_name, var, params, vars, depth + 1, scope)
                 if sub:
                     parts.append(f"NOT ({sub})")
         elif key in lab.prop_names:
-            parts.extend(_prop_ops(lab.prop(key), f"{var}.{name(key)}", value, params, f"where.{key}"))
+            ops = _prop_ops(lab.prop(key), f"{var}.{name(key)}", value, params, f"where.{key}")
+            guard = scope.filter_ref(var, label_name, key, params) if scope is not None and ops else None
+            parts.extend([guard, *ops] if guard else ops)
         elif key.endswith(("_some", "_none")) and key.rsplit("_", 1)[0] in rel_fields:
             fname, kind = key.rsplit("_", 1)
             rf = rel_fields[fname]
@@ -358,8 +361,10 @@ def compile_where(
             for other in rf.others:
                 m = vars.new("w")
                 pattern = _pattern(var, rf, "", m, other)
-                sub = compile_where(value, other, m, params, vars, depth + 1)
-                alts.append(f"EXISTS {{ MATCH {pattern}" + (f" WHERE {sub}" if sub else "") + " }")
+                sub = compile_where(value, other, m, params, vars, depth + 1, scope)
+                visible = scope.rows(m, other, params, vars) if scope is not None else None
+                conds = " AND ".join(c for c in (visible, sub) if c)
+                alts.append(f"EXISTS {{ MATCH {pattern}" + (f" WHERE {conds}" if conds else "") + " }")
             expr = "(" + " OR ".join(alts) + ")"
             parts.append(expr if kind == "some" else f"NOT {expr}")
         else:
@@ -430,19 +435,25 @@ def _dedupe(names: Iterable[str]) -> list[str]:
 
 
 def project_plan(
-    plan: EntityPlan, var: str, params: Params, vars: Vars, carry: Sequence[str], dialect: Any
+    plan: EntityPlan, var: str, params: Params, vars: Vars, carry: Sequence[str], dialect: Any, scope: Any = None
 ) -> tuple[list[str], str]:
+    """``scope`` (:class:`cobuild.auth.access.ReadScope`) filters scoped rows and masks personal
+    properties inside the statement; ``None`` reads unrestricted (internal callers only)."""
     clauses: list[str] = []
-    entries = [f"{name(p)}: {var}.{name(p)}" for p in plan.props]
+    entries = [f"{name(p)}: {scope.project(var, plan.label, p, params) if scope is not None else f'{var}.{name(p)}'}"
+               for p in plan.props]
     local: list[str] = []
     for key, rp in plan.rels.items():
         per_label: list[tuple[str, str]] = []
         for other, sub in rp.nodes.items():
             e, m = vars.new("e"), vars.new("n")
-            where = compile_where(rp.where, other, m, params, vars)
+            check_order(scope, other, rp.order_by)
+            where = " AND ".join(c for c in (
+                scope.rows(m, other, params, vars) if scope is not None else None,
+                compile_where(rp.where, other, m, params, vars, scope=scope)) if c)
             clauses.append(f"OPTIONAL MATCH {_pattern(var, rp.field, e, m, other)}" + (f" WHERE {where}" if where else ""))
             keep = _dedupe([*carry, var, *local])
-            sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect)
+            sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect, scope)
             clauses.extend(sub_clauses)
             edge_entries = [f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props] + [f"`node`: {sub_map}"]
             c = vars.new("c")
@@ -456,11 +467,23 @@ def project_plan(
 
 
 def project_entity(
-    selection: Any, label_name: str, var: str, params: Params, vars: Vars, carry: list[str], dialect: Any
+    selection: Any, label_name: str, var: str, params: Params, vars: Vars, carry: list[str], dialect: Any,
+    scope: Any = None,
 ) -> tuple[list[str], str]:
-    """Clauses after the caller's MATCH/WITH binding ``var``, and the map expression for ``var``."""
+    """Clauses after the caller's MATCH/WITH binding ``var``, and the map expression for ``var``.
+    The caller filters ``var`` itself (``scope.rows``); nested rows and personal values are handled here."""
     plan = selection if isinstance(selection, EntityPlan) else plan_entity(selection, label_name)
-    return project_plan(plan, var, params, vars, carry, dialect)
+    return project_plan(plan, var, params, vars, carry, dialect, scope)
+
+
+def check_order(scope: Any, label_name: str, order_by: Sequence[tuple[str, str]]) -> None:
+    """Ordering by personal data would leak it (through the order and the cursor): admin only."""
+    if scope is None:
+        return
+    for prop, _ in order_by:
+        if not scope.may_order_by(label_name, prop):
+            raise ForbiddenError(f"ordering {label_name} by {prop!r} (personal data) needs an admin credential",
+                                 field="orderBy")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -581,17 +604,19 @@ def wants_total(selection: Iterable[Any] | None) -> bool:
     return any(f.name == "totalCount" for f in collect_fields(selection))
 
 
-def compile_connection(selection: Iterable[Any] | None, label_name: str, args: dict[str, Any], dialect: Any) -> ConnectionPlan:
+def compile_connection(selection: Iterable[Any] | None, label_name: str, args: dict[str, Any], dialect: Any,
+                       scope: Any = None) -> ConnectionPlan:
     """One statement for a root connection field: rows ``{node, total?}`` (at most ``first`` + 1 nodes;
     with ``total`` a single row with a null node when the page is empty)."""
     first = check_first(args.get("first"))
     order_by = parse_order(args.get("orderBy"), [label_name])
     params, vars = Params(), Vars()
     n = vars.new("n")
+    check_order(scope, label_name, order_by)
     conds = []
-    where = compile_where(args.get("where"), label_name, n, params, vars)
-    if where:
-        conds.append(where)
+    visible = scope.rows(n, label_name, params, vars) if scope is not None else None
+    where = compile_where(args.get("where"), label_name, n, params, vars, scope=scope)
+    conds += [c for c in (visible, where) if c]
     after = args.get("after")
     if after:
         values, last_id = decode_cursor(after, label_name, order_by)
@@ -603,7 +628,9 @@ def compile_connection(selection: Iterable[Any] | None, label_name: str, args: d
     if with_total:
         # Counted first, then an OPTIONAL MATCH keeps the row (and the total) when the page is empty.
         m = vars.new("m")
-        count_where = compile_where(args.get("where"), label_name, m, params, vars)
+        count_where = " AND ".join(c for c in (
+            scope.rows(m, label_name, params, vars) if scope is not None else None,
+            compile_where(args.get("where"), label_name, m, params, vars, scope=scope)) if c)
         clauses.append(f"MATCH ({m}:{name(label_name)})" + (f" WHERE {count_where}" if count_where else "") + " WITH count(" + m + ") AS total")
         carry = ["total"]
     match = "OPTIONAL MATCH" if with_total else "MATCH"
@@ -612,19 +639,22 @@ def compile_connection(selection: Iterable[Any] | None, label_name: str, args: d
     # WITH … ORDER BY … LIMIT ignores the ORDER BY, so the page is returned as rows, never collected.
     clauses.append(f"WITH {', '.join([*carry, n])} ORDER BY {order_sql} LIMIT {params.add(first + 1)}")
     plan = plan_entity(connection_node_selection(selection), label_name, [p for p, _ in order_by])
-    sub, node_map = project_plan(plan, n, params, vars, carry, dialect)
+    sub, node_map = project_plan(plan, n, params, vars, carry, dialect, scope)
     clauses.extend(sub)
     clauses.append(f"RETURN {node_map} AS node" + (", total AS total" if with_total else ""))
     stmt = Statement(" ".join(clauses), params.values, label=f"connection {label_name}")
     return ConnectionPlan(stmt, label_name, first, order_by, with_total, after)
 
 
-def compile_lookup(selection: Iterable[Any] | None, label_name: str, node_id: str, dialect: Any) -> Statement:
-    """One node by id (``node(id)``, ``unit(id)``) with its nested selection; 0 or 1 row ``{node}``."""
+def compile_lookup(selection: Iterable[Any] | None, label_name: str, node_id: str, dialect: Any,
+                   scope: Any = None) -> Statement:
+    """One node by id (``node(id)``, ``unit(id)``) with its nested selection; 0 or 1 row ``{node}``
+    (0 also when the row is outside the principal's read scope: out of scope reads as not found)."""
     params, vars = Params(), Vars()
     n = vars.new("n")
-    clauses = [f"MATCH ({n}:{name(label_name)}) WHERE {n}.`id` = {params.add(node_id)}"]
-    sub, node_map = project_entity(selection, label_name, n, params, vars, [], dialect)
+    visible = scope.rows(n, label_name, params, vars) if scope is not None else None
+    clauses = [f"MATCH ({n}:{name(label_name)}) WHERE {n}.`id` = {params.add(node_id)}" + (f" AND {visible}" if visible else "")]
+    sub, node_map = project_entity(selection, label_name, n, params, vars, [], dialect, scope)
     clauses.extend(sub)
     clauses.append(f"RETURN {node_map} AS node")
     return Statement(" ".join(clauses), params.values, label=f"lookup {label_name}")

@@ -47,6 +47,7 @@ class Dialect(Protocol):
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
     def path_rels(self, path_var: str) -> str: ...
     def name_search(self, var: str, label: str, param: str) -> tuple[str, str]: ...
+    def list_overlaps(self, list_expr: str, param: str) -> str: ...
     def typed(self, expr: str, prop_type: PropType) -> str: ...
 
 
@@ -95,6 +96,9 @@ class Neo4jDialect:
 
     def path_rels(self, path_var: str) -> str:
         return f"relationships({path_var})"
+
+    def list_overlaps(self, list_expr: str, param: str) -> str:
+        return f"any(x IN {list_expr} WHERE x IN {param})"
 
     def name_search(self, var: str, label: str, param: str) -> tuple[str, str]:
         """(clause producing ``var`` and ``score``, extra WHERE) for a name search within one label."""
@@ -150,6 +154,10 @@ class LadybugDialect:
 
     def path_rels(self, path_var: str) -> str:
         return f"rels({path_var})"
+
+    def list_overlaps(self, list_expr: str, param: str) -> str:
+        # LadybugDB cannot bind a parameter inside any(… WHERE …); list_has_any is its native form.
+        return f"list_has_any({list_expr}, {param})"
 
     def name_search(self, var: str, label: str, param: str) -> tuple[str, str]:
         clause = f"MATCH ({var}:{name(label)})"

@@ -195,6 +195,13 @@ def merge_node(dialect: Dialect, params: Params, var: str, label_name: str, row:
     return f"MERGE ({var}:{name(label_name)} {{`id`: {params.add(row['id'])}}}) SET {', '.join(sets)}"
 
 
+def inherit_area(child: str, parent: str) -> str:
+    """A new record lives where the record it belongs to lives: it takes the parent's ``areaPath``
+    (the authorization key) and ``regionId`` unless it already has its own."""
+    return (f"SET {child}.`areaPath` = coalesce({child}.`areaPath`, {parent}.`areaPath`), "
+            f"{child}.`regionId` = coalesce({child}.`regionId`, {parent}.`regionId`)")
+
+
 def merge_rel(dialect: Dialect, params: Params, a: str, rel_name: str, b: str, var: str, props: Mapping[str, Any]) -> str:
     rt = model.rel(rel_name)
     text = f"MERGE ({a})-[{var}:{name(rel_name)}]->({b})"
@@ -270,6 +277,7 @@ def pairing_create_write(
         _match("h", host_label, p.add(host_id)),
         _match("u", partner_label, p.add(partner_id)),
         merge_node(dialect, p, "x", "Pairing", row, now_p),
+        inherit_area("x", "h"),
         merge_rel(dialect, p, "h", "PARTY_TO", "x", "a", {"side": "HOST", "joinedAt": joined}),
         merge_rel(dialect, p, "u", "PARTY_TO", "x", "b", {"side": "PARTNER", "joinedAt": joined}),
         "RETURN x.`id` AS id, x.`status` AS status",
@@ -368,6 +376,7 @@ def agreement_write(dialect: Dialect, pairing_id: str, row: Mapping[str, Any], n
     text = " ".join([
         _match("x", "Pairing", p.add(pairing_id)),
         merge_node(dialect, p, "g", "Agreement", row, now_p),
+        inherit_area("g", "x"),
         "MERGE (g)-[:`FORMALIZES`]->(x)",
         "RETURN g.`id` AS id, g.`status` AS status",
     ])
@@ -466,7 +475,7 @@ def demand_write(dialect: Dialect, publisher_label: str, publisher_id: str, row:
     text = " ".join([
         _match("x", publisher_label, p.add(publisher_id)),
         merge_node(dialect, p, "d", "Demand", row, now_p),
-        "SET d.`regionId` = coalesce(d.`regionId`, x.`regionId`)",
+        inherit_area("d", "x"),
         merge_rel(dialect, p, "x", "PUBLISHES", "d", "e", {"publishedAt": row.get("publishedAt")}),
         f"WITH d UNWIND {p.add(list(category_ids))} AS cid MATCH (c:`Category`) WHERE c.`id` = cid",
         "MERGE (d)-[:`IN_CATEGORY`]->(c)",
@@ -627,6 +636,7 @@ def evaluation_write(dialect: Dialect, pairing_id: str, evaluator_label: str, ev
         _match("v", evaluator_label, p.add(evaluator_id)),
         _match("t", target_label, p.add(target_id)),
         merge_node(dialect, p, "e", "Evaluation", row, now_p),
+        inherit_area("e", "x"),
         "MERGE (v)-[:`GAVE`]->(e) MERGE (e)-[:`OF`]->(t) MERGE (e)-[:`ABOUT`]->(x)",
         f"SET x.`updatedAt` = CASE WHEN x.`status` = {p.add(new_pairing_status)} THEN x.`updatedAt` ELSE {now_p} END, "
         f"x.`status` = {p.add(new_pairing_status)}",
@@ -741,7 +751,8 @@ def service_write(dialect: Dialect, person_id: str, at_label: str, at_id: str, f
     ]
     if for_label and for_id:
         parts.append(_match("f", for_label, p.add(for_id)))
-    parts += [merge_node(dialect, p, "s", "ServiceRecord", row, now_p), "MERGE (x)-[:`PERFORMED`]->(s) MERGE (s)-[:`AT`]->(a)"]
+    parts += [merge_node(dialect, p, "s", "ServiceRecord", row, now_p), inherit_area("s", "a"),
+              "MERGE (x)-[:`PERFORMED`]->(s) MERGE (s)-[:`AT`]->(a)"]
     if for_label and for_id:
         parts.append("MERGE (s)-[:`FOR`]->(f)")
     parts.append("RETURN s.`id` AS id")
@@ -755,3 +766,14 @@ def existing_ids(label_name: str, ids: Sequence[str]) -> Statement:
     p = Params()
     text = f"MATCH (n:{name(label_name)}) WHERE n.`id` IN {p.add(list(ids))} RETURN n.`id` AS id"
     return Statement(text, p.values, label=f"rules: existing {label_name}")
+
+
+def area_from_region(label_name: str, ids: Sequence[str]) -> Statement:
+    """Upserted records that name a ``regionId`` live in that area (``areaPath``); an AdminArea
+    upserted with a parent of its own keeps the path it has."""
+    p = Params()
+    text = (f"UNWIND {p.add(list(ids))} AS i MATCH (n:{name(label_name)}) WHERE n.`id` = i AND n.`regionId` IS NOT NULL "
+            f"MATCH (r:`AdminArea`) WHERE r.`id` = n.`regionId` AND r.`id` <> n.`id` "
+            "SET n.`areaPath` = CASE WHEN n.`areaPath` IS NULL THEN r.`areaPath` ELSE n.`areaPath` END "
+            "RETURN count(n) AS n")
+    return Statement(text, p.values, label=f"write: {label_name} areaPath from regionId")

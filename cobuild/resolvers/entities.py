@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import compile as gc
 from cobuild.graph import model
@@ -32,6 +33,12 @@ def entity_from_row(label_name: str, data: dict[str, Any]) -> Any:
     return obj
 
 
+async def run_read(info: Any, stmt: Any) -> list[dict[str, Any]]:
+    """The root field's one read statement, bounded by the configured per-request graph timeout."""
+    ctx = info.context
+    return await ctx.engine.run(stmt, "read", timeout=ctx.settings.query_timeout_s)
+
+
 def label_for_id(node_id: str) -> model.NodeLabel:
     prefix, sep, rest = (node_id or "").partition(":")
     if not sep or not prefix or not rest:
@@ -46,8 +53,8 @@ async def resolve_lookup(info: Any, node_id: str, label_name: str | None = None)
     lab = label_for_id(node_id)
     if label_name is not None and lab.name != label_name:
         raise NotFoundError(f"{node_id!r} is not a {label_name} id", id=node_id)
-    stmt = gc.compile_lookup(gc.selection_of(info, []), lab.name, node_id, info.context.dialect)
-    rows = await info.context.engine.run(stmt, "read")
+    stmt = gc.compile_lookup(gc.selection_of(info, []), lab.name, node_id, info.context.dialect, ReadScope.of(info.context))
+    rows = await run_read(info, stmt)
     if not rows:
         raise NotFoundError(f"no {lab.name} has id {node_id!r}", id=node_id)
     return entity_from_row(lab.name, rows[0]["node"])
@@ -56,8 +63,8 @@ async def resolve_lookup(info: Any, node_id: str, label_name: str | None = None)
 async def resolve_connection(info: Any, label_name: str, connection_cls: type, edge_cls: type, page_info_cls: type) -> Any:
     args = gc.field_arguments(info)
     selection = gc.selection_of(info, [])
-    plan = gc.compile_connection(selection, label_name, args, info.context.dialect)
-    rows = await info.context.engine.run(plan.statement, "read")
+    plan = gc.compile_connection(selection, label_name, args, info.context.dialect, ReadScope.of(info.context))
+    rows = await run_read(info, plan.statement)
     page = gc.order_rows([r["node"] for r in rows if r["node"] and r["node"].get("id") is not None], plan.order_by)
     total = rows[0].get("total") if rows else 0
     has_next = len(page) > plan.first

@@ -10,8 +10,10 @@ mutation leaves the graph exactly as it was. Pairing changes recompute the deriv
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
+from cobuild.auth import access
+from cobuild.auth.principal import Principal
 from cobuild.errors import ValidationError
 from cobuild.graph import model, rules
 from cobuild.graph.derive import rederive
@@ -43,8 +45,21 @@ def _text(value: str | None, field: str, *, required: bool = False, max_len: int
     return value.strip()
 
 
+async def _write(engine: GraphEngine, principal: Principal, action: str, work: Callable[[Tx], Awaitable[Outcome]],
+                 *, areas: Sequence[str] = (), own: Sequence[str] = ()) -> Outcome:
+    """``work`` as one write unit of work whose first step is the authorization check: a refused
+    principal gets FORBIDDEN before anything is read for the rules or written."""
+    access.check_action(principal, action)
+
+    async def guarded(tx: Tx) -> Outcome:
+        await access.authorize_write(tx, principal, action, areas=areas, own=own)
+        return await work(tx)
+
+    return await engine.write(guarded)
+
+
 # ------------------------------------------------------------------------------------------------
-async def create_pairing(engine: GraphEngine, *, host_id: str, partner_id: str, pairing_type: str = "CO_BUILDING",
+async def create_pairing(engine: GraphEngine, principal: Principal, *, host_id: str, partner_id: str, pairing_type: str = "CO_BUILDING",
                          forms: Sequence[str] = (), since: dt.date | None = None) -> Outcome:
     now = utcnow()
     today = now.date()
@@ -74,10 +89,10 @@ async def create_pairing(engine: GraphEngine, *, host_id: str, partner_id: str, 
                       "the pairing has no agreement in force yet; sign one with signAgreement (rule A5, 契约化共建)")],
         )
 
-    return await engine.write(work)
+    return await _write(engine, principal, "createPairing", work, areas=[host_id], own=[partner_id])
 
 
-async def sign_agreement(engine: GraphEngine, *, pairing_id: str, agreement_type: str, scope: Sequence[str],
+async def sign_agreement(engine: GraphEngine, principal: Principal, *, pairing_id: str, agreement_type: str, scope: Sequence[str],
                          signer_ids: Sequence[str], signed_at: dt.date | None = None, name: str | None = None) -> Outcome:
     now = utcnow()
     today = now.date()
@@ -106,10 +121,10 @@ async def sign_agreement(engine: GraphEngine, *, pairing_id: str, agreement_type
             await tx.run(rules.signed_write(engine.dialect, agreement_id, lab, rows))
         return Outcome({"agreementId": agreement_id, "pairingId": pairing_id, "status": "IN_FORCE"})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "signAgreement", work, areas=[pairing_id], own=signers)
 
 
-async def terminate_pairing(engine: GraphEngine, *, pairing_id: str, reason: str) -> Outcome:
+async def terminate_pairing(engine: GraphEngine, principal: Principal, *, pairing_id: str, reason: str) -> Outcome:
     now = utcnow()
     reason = _text(reason, "reason", required=True)
     rules.label_of(pairing_id, ("Pairing",), what="pairingId")
@@ -120,10 +135,10 @@ async def terminate_pairing(engine: GraphEngine, *, pairing_id: str, reason: str
         await rederive(tx, engine.dialect, [pairing_id])
         return Outcome({"pairingId": pairing_id, "status": "TERMINATED", "previousStatus": previous, "reason": reason})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "terminatePairing", work, areas=[pairing_id])
 
 
-async def publish_demand(engine: GraphEngine, *, publisher_id: str, name: str, description: str | None,
+async def publish_demand(engine: GraphEngine, principal: Principal, *, publisher_id: str, name: str, description: str | None,
                          category_ids: Sequence[str], deadline: dt.date | None = None) -> Outcome:
     now = utcnow()
     today = now.date()
@@ -148,10 +163,10 @@ async def publish_demand(engine: GraphEngine, *, publisher_id: str, name: str, d
         await tx.run(rules.demand_write(engine.dialect, publisher_label, publisher_id, row, category_ids, now))
         return Outcome({"demandId": demand_id, "status": "PUBLISHED"})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "publishDemand", work, areas=[publisher_id], own=[publisher_id])
 
 
-async def claim(engine: GraphEngine, *, item_id: str, claimant_id: str, mode: str = "CLAIM", role: str = "LEAD") -> Outcome:
+async def claim(engine: GraphEngine, principal: Principal, *, item_id: str, claimant_id: str, mode: str = "CLAIM", role: str = "LEAD") -> Outcome:
     now = utcnow()
     item_label = rules.label_of(item_id, tuple(rules.CLAIMABLE_STATE), what="itemId")
     claimant_label = rules.label_of(claimant_id, ACTOR_KINDS + ("Person",), what="claimant",
@@ -165,10 +180,10 @@ async def claim(engine: GraphEngine, *, item_id: str, claimant_id: str, mode: st
                                        new_status, now))
         return Outcome({"itemId": item_id, "claimantId": claimant_id, "status": new_status, "role": role})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "claim", work, areas=[item_id], own=[claimant_id])
 
 
-async def start_project(engine: GraphEngine, *, project_id: str) -> Outcome:
+async def start_project(engine: GraphEngine, principal: Principal, *, project_id: str) -> Outcome:
     now = utcnow()
     rules.label_of(project_id, ("Project",), what="projectId")
 
@@ -177,10 +192,10 @@ async def start_project(engine: GraphEngine, *, project_id: str) -> Outcome:
         await tx.run(rules.project_write(project_id, "IN_PROGRESS", {"startedAt": now.date()}, now))
         return Outcome({"projectId": project_id, "status": "IN_PROGRESS"})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "startProject", work, areas=[project_id], own=[project_id])
 
 
-async def complete_project(engine: GraphEngine, *, project_id: str, completed_at: dt.date | None = None,
+async def complete_project(engine: GraphEngine, principal: Principal, *, project_id: str, completed_at: dt.date | None = None,
                            note: str | None = None) -> Outcome:
     now = utcnow()
     today = now.date()
@@ -199,10 +214,10 @@ async def complete_project(engine: GraphEngine, *, project_id: str, completed_at
         await tx.run(rules.project_write(project_id, "COMPLETED", sets, now, close_claims=completed_at))
         return Outcome({"projectId": project_id, "status": "COMPLETED"})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "completeProject", work, areas=[project_id], own=[project_id])
 
 
-async def evaluate(engine: GraphEngine, *, pairing_id: str, evaluator_id: str, direction: str, year: int, score: float,
+async def evaluate(engine: GraphEngine, principal: Principal, *, pairing_id: str, evaluator_id: str, direction: str, year: int, score: float,
                    satisfaction_rate: float | None = None, outcome: str = "OK") -> Outcome:
     now = utcnow()
     if not (2000 <= year <= now.year):
@@ -230,10 +245,10 @@ async def evaluate(engine: GraphEngine, *, pairing_id: str, evaluator_id: str, d
             await rederive(tx, engine.dialect, [pairing_id])
         return Outcome({"evaluationId": evaluation_id, "pairingId": pairing_id, "status": new_status})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "evaluate", work, areas=[pairing_id], own=[evaluator_id])
 
 
-async def report_to_community(engine: GraphEngine, *, person_id: str, community_id: str,
+async def report_to_community(engine: GraphEngine, principal: Principal, *, person_id: str, community_id: str,
                               reported_at: dt.date | None = None, channel: str | None = None) -> Outcome:
     now = utcnow()
     today = now.date()
@@ -253,10 +268,10 @@ async def report_to_community(engine: GraphEngine, *, person_id: str, community_
         return Outcome({"personId": person_id, "communityId": community_id, "partyOrganizationId": org,
                         "status": "ACTIVE"}, warnings)
 
-    return await engine.write(work)
+    return await _write(engine, principal, "reportToCommunity", work, areas=[community_id], own=[person_id])
 
 
-async def record_service(engine: GraphEngine, *, person_id: str, date: dt.date, hours: float, points: int | None,
+async def record_service(engine: GraphEngine, principal: Principal, *, person_id: str, date: dt.date, hours: float, points: int | None,
                          at_id: str, for_id: str | None = None, description: str | None = None) -> Outcome:
     now = utcnow()
     rules.check_hours(hours)
@@ -276,13 +291,16 @@ async def record_service(engine: GraphEngine, *, person_id: str, date: dt.date, 
         await tx.run(rules.service_write(engine.dialect, person_id, at_label, at_id, for_label, for_id, row, now))
         return Outcome({"serviceRecordId": record_id, "hoursThatDay": total})
 
-    return await engine.write(work)
+    return await _write(engine, principal, "recordService", work, areas=[at_id], own=[person_id])
 
 
 # ------------------------------------------------------------------------------------------------
-async def upsert_batch(engine: GraphEngine, label_name: str, partner: str, items: Sequence[dict[str, Any]]) -> Outcome:
+async def upsert_batch(engine: GraphEngine, principal: Principal, label_name: str, partner: str,
+                       items: Sequence[dict[str, Any]]) -> Outcome:
     """Idempotent upsert of ``items`` keyed by (label, partner, externalId); full-record semantics."""
     check_partner(partner)
+    action = f"upsert{label_name}"
+    regions = access.upsert_area_targets(principal, action, items)
     if len(items) > MAX_UPSERT_ITEMS:
         raise ValidationError(f"at most {MAX_UPSERT_ITEMS} items per call; got {len(items)}", field="items")
     lab = model.label(label_name)
@@ -310,9 +328,11 @@ async def upsert_batch(engine: GraphEngine, label_name: str, partner: str, items
     async def work(tx: Tx) -> Outcome:
         existing = {r["id"] for r in await tx.run(rules.existing_ids(label_name, ids))}
         result = await tx.run(upsert_nodes(engine.dialect, label_name, rows, now))
+        if any(r.get("regionId") for r in rows):
+            await tx.run(rules.area_from_region(label_name, ids))
         changed = int(result[0]["changed"] or 0) if result else 0
         created = len(ids) - len(existing)
         updated = changed - created
         return Outcome({"created": created, "updated": updated, "unchanged": len(ids) - created - updated, "ids": ids})
 
-    return await engine.write(work)
+    return await _write(engine, principal, action, work, areas=[*regions, *ids])

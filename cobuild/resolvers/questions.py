@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
+from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, Statement, Vars, name
@@ -74,6 +75,17 @@ class Q:
         self.vars = Vars()
         self.info = info
         self.dialect = dialect
+        # The principal's read rules (masking, scoped rows); None without a request (scripts, unit tests).
+        self.scope = ReadScope.of(info.context) if info is not None and hasattr(info, "context") else None
+
+    def visible(self, var: str, label_name: str) -> str:
+        """`` AND <row filter>`` for a scoped label's variable, or ``""``."""
+        pred = self.scope.rows(var, label_name, self.params, self.vars) if self.scope is not None else None
+        return f" AND {pred}" if pred else ""
+
+    def masks_people(self) -> bool:
+        """Names in refs shaped in Python (paths, hubs, clusters) are shown unmasked to admins only."""
+        return self.scope is not None and self.scope.principal.role != "admin"
 
     def add(self, value: Any) -> str:
         return self.params.add(value)
@@ -92,7 +104,8 @@ class Q:
         for path in paths:
             selection.extend(gc.selection_of(self.info, list(path)) or [])
         plan = gc.plan_entity(selection, label_name, extra_props=("name", *extra))
-        clauses, expr = gc.project_entity(plan, label_name, var, self.params, self.vars, list(carry), self.dialect)
+        clauses, expr = gc.project_entity(plan, label_name, var, self.params, self.vars, list(carry), self.dialect,
+                                          self.scope)
         if not clauses:
             return "", expr
         mv = self.vars.new("m")
@@ -725,6 +738,7 @@ def q17_reported_members(q: Q, community_id: str) -> Statement:
         f"{_anchor(q, 'AdminArea', 'c', community_id)} "
         f"OPTIONAL MATCH (c)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`)<-[rep:`REPORTS_TO`]-(m:`Person`) "
         f"OPTIONAL MATCH (m)-[:`PERFORMED`]->(sr:`ServiceRecord`)-[:`AT`]->(:`AdminArea`)-[:`PART_OF`*0..2]->(c) "
+        f"WHERE true{q.visible('sr', 'ServiceRecord')} "
         f"WITH c, o, rep, m, sum(sr.`hours`) AS hours, count(DISTINCT sr) AS records "
         f"{mc} WITH c, {item} AS members {ac} "
         f"RETURN {am} AS area, c.`level` AS level, members"
@@ -815,6 +829,9 @@ def q31_evaluation_scores(q: Q, pairing_id: str | None, year: int | None, below:
         filters.append(f"ev.`year` = {q.add(year)}")
     if below is not None:
         filters.append(f"ev.`score` < {q.add(float(below))}")
+    visible = q.visible("ev", "Evaluation")
+    if visible:
+        filters.append(visible[len(" AND "):])
     where = (" WHERE " + " AND ".join(filters)) if filters else ""
     giver = "OPTIONAL MATCH (g)-[:`GAVE`]->(ev) OPTIONAL MATCH (ev)-[:`OF`]->(t) "
     anchor = ["prA"] if pairing_id else []

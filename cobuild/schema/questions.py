@@ -14,12 +14,14 @@ from typing import Annotated, Any, Optional
 
 import strawberry
 
+from cobuild.auth.access import MASK
+
 import cobuild.schema.entities  # noqa: F401  (registers the entity types)
 from cobuild.errors import ValidationError
 from cobuild.graph import algorithms as algo
 from cobuild.graph import model
 from cobuild.resolvers import questions as R
-from cobuild.resolvers.entities import TYPES, entity_from_row
+from cobuild.resolvers.entities import TYPES, entity_from_row, run_read
 from cobuild.schema.filters import ENUMS, bi
 
 AdminAreaT = TYPES["AdminArea"]
@@ -50,7 +52,7 @@ def _f(zh: str, en: str) -> Any:
 
 
 async def _run(info: strawberry.Info, stmt: Any) -> list[dict[str, Any]]:
-    return await info.context.engine.run(stmt, "read")
+    return await run_read(info, stmt)
 
 
 def _q(info: strawberry.Info) -> R.Q:
@@ -103,16 +105,26 @@ class MatchTier(enum.Enum):
 class NodeRef:
     id: strawberry.ID = _f("编号", "Id")
     label: Optional[str] = _f("类型(标签)", "Label (type)")
-    name: Optional[str] = _f("名称", "Name")
     level: Optional[str] = _f("区域层级(仅行政区域)", "Area level (administrative areas only)")
     side: Optional[str] = _f("结对一方(仅结对参与方)", "Side in a pairing (pairing parties only)")
+    raw_name: strawberry.Private[Optional[str]] = None
+
+    @strawberry.field(description=bi("名称(人员姓名仅对管理员显示,其余为 ***;完整权限规则见人员查询)",
+                                     "Name (a person's name shows to admins only, *** otherwise; person(id) applies the full rules)"))
+    def name(self, info: strawberry.Info) -> Optional[str]:
+        lab = model.label_of_id(str(self.id))
+        if self.raw_name is not None and lab is not None and "name" in lab.personal:
+            viewer = getattr(info.context, "viewer", None)
+            if viewer is None or viewer.role != "admin":
+                return MASK
+        return self.raw_name
 
     @staticmethod
     def of(d: dict[str, Any] | None) -> Optional["NodeRef"]:
         if not d or not d.get("id"):
             return None
         lab = model.label_of_id(d["id"])
-        return NodeRef(id=d["id"], label=d.get("label") or (lab.name if lab else None), name=d.get("name"),
+        return NodeRef(id=d["id"], label=d.get("label") or (lab.name if lab else None), raw_name=d.get("name"),
                        level=d.get("level"), side=d.get("side"))
 
 

@@ -10,13 +10,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import httpx
 import pytest
 
-from cobuild.config import Settings
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.upsert import merge_rels, upsert_nodes
+from tests.client import GQL, serve
 
 NOW = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
 SECTORS = ["医疗", "教育", "酒店", None]
@@ -79,26 +78,14 @@ async def build(engine: GraphEngine) -> None:
     await engine.write(work)
 
 
-class Client:
-    def __init__(self, client: httpx.AsyncClient, engine: GraphEngine) -> None:
-        self.client, self.engine, self.last_statements = client, engine, 0
-
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        before = self.engine.counter.total
-        resp = await self.client.post("/graphql", json={"query": query, "variables": variables or {}})
-        self.last_statements = self.engine.counter.total - before
-        assert resp.status_code in (200, 400), resp.text
-        return resp.json()
+Client = GQL
 
 
 @pytest.fixture
-async def net(engine: GraphEngine, tmp_path: Path) -> AsyncIterator[Client]:
-    from cobuild.app import create_app
-
+async def net(engine: GraphEngine, tmp_path: Path) -> AsyncIterator[GQL]:
     await build(engine)
-    app = create_app(Settings(db_path=tmp_path / "unused.lbdb", neo4j_uri=None), engine=engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        yield Client(client, engine)
+    async with serve(engine, tmp_path) as client:
+        yield client
 
 
 def ok(body: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import httpx
 import pytest
 
-from cobuild.config import Settings
 from cobuild.errors import RuleViolationError
 from cobuild.graph import model, rules
 from cobuild.graph.cypher import Statement, name
@@ -23,6 +21,7 @@ from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.upsert import merge_rels, upsert_nodes
 from cobuild.graph.validate import node_row
 from cobuild.ids import external_node_id, new_id
+from tests.client import GQL, serve
 
 NOW = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -111,25 +110,14 @@ async def build(engine: GraphEngine) -> None:
     await engine.write(work)
 
 
-class Client:
-    def __init__(self, client: httpx.AsyncClient, engine: GraphEngine) -> None:
-        self.client = client
-        self.engine = engine
-
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        resp = await self.client.post("/graphql", json={"query": query, "variables": variables or {}})
-        assert resp.status_code in (200, 400), resp.text
-        return resp.json()
+Client = GQL
 
 
 @pytest.fixture
-async def net(engine: GraphEngine, tmp_path: Path) -> AsyncIterator[Client]:
-    from cobuild.app import create_app
-
+async def net(engine: GraphEngine, tmp_path: Path) -> AsyncIterator[GQL]:
     await build(engine)
-    app = create_app(Settings(db_path=tmp_path / "unused.lbdb", neo4j_uri=None), engine=engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        yield Client(client, engine)
+    async with serve(engine, tmp_path) as client:
+        yield client
 
 
 async def snapshot(engine: GraphEngine) -> dict[str, Any]:
@@ -581,7 +569,7 @@ async def test_seed_duplicate_pairing_zidongge_hospital(gql: Any) -> None:
     nodes, rels = _seed()
     pid, host, partner = _pairing_named(nodes, rels, "紫东阁社区—区第一人民医院")
     assert nodes[pid]["status"] == "ACTIVE"
-    client = Client(gql.client, gql.engine)
+    client = gql
     err = await refused(client, CREATE_PAIRING, {"input": {"hostId": host, "partnerId": partner,
                                                           "pairingType": nodes[pid]["pairingType"]}}, "PAIRING_DUPLICATE")
     assert err["extensions"]["rule"] == "A2"
@@ -592,7 +580,7 @@ async def test_seed_evaluation_this_year(gql: Any) -> None:
     pid, host, partner = _pairing_named(nodes, rels, "紫东阁社区—区第一人民医院")
     about = {r["from"] for r in rels if r["type"] == "ABOUT" and r["to"] == pid}
     done = {(nodes[e]["year"], nodes[e]["direction"]) for e in about}
-    client = Client(gql.client, gql.engine)
+    client = gql
     variables = {"input": {"pairingId": pid, "evaluatorId": partner, "direction": "UNIT_TO_AREA", "year": YEAR, "score": 88}}
     if (YEAR, "UNIT_TO_AREA") in done:
         await refused(client, EVALUATE, variables, "EVALUATION_DUPLICATE")
@@ -610,7 +598,7 @@ async def test_seed_claim_published_demand(gql: Any) -> None:
     claimed = {r["to"] for r in rels if r["type"] == "CLAIMED" and r.get("role") == "LEAD" and r.get("status", "ACTIVE") == "ACTIVE"}
     demand = next(i for i, n in sorted(nodes.items()) if n["label"] == "Demand" and n.get("status") == "PUBLISHED" and i not in claimed)
     units = sorted(i for i, n in nodes.items() if n["label"] == "Unit")
-    client = Client(gql.client, gql.engine)
+    client = gql
     body = await client(CLAIM, {"input": {"itemId": demand, "claimantId": units[0]}})
     assert body["data"]["claim"]["status"] == "CLAIMED", body
     err = await refused(client, CLAIM, {"input": {"itemId": demand, "claimantId": units[1]}}, "ALREADY_CLAIMED")
@@ -621,7 +609,7 @@ async def test_seed_publish_and_report(gql: Any) -> None:
     nodes, rels = _seed()
     community = next(i for i, n in nodes.items() if n["label"] == "AdminArea" and n.get("name") == "紫东阁社区")
     cat = next(i for i, n in nodes.items() if n["label"] == "Category")
-    client = Client(gql.client, gql.engine)
+    client = gql
     body = await client(PUBLISH, {"input": {"publisherId": community, "name": "老人助餐", "categoryIds": [cat]}})
     assert body["data"]["publishDemand"]["status"] == "PUBLISHED"
     reporting = {r["from"] for r in rels if r["type"] == "REPORTS_TO" and r.get("status") == "ACTIVE"
