@@ -27,6 +27,7 @@ rows only while a consumer iterates; ``city`` holds ~0.4 GB while loading.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import random
 import time
 from dataclasses import dataclass
@@ -85,6 +86,21 @@ class NodeRows:
             row.update(rec)
             yield row
 
+    def bulk_values(self, cols: list[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows as value tuples in ``cols`` order, without a dict per row handed out: the fast
+        path of ``LadybugEngine.bulk_load`` (same values as iterating)."""
+        base: dict[str, Any] = dict.fromkeys(cols)
+        for k, v in (("synthetic", True), ("sourceRefs", [SOURCE_REF]), ("createdAt", CREATED_AT), ("updatedAt", CREATED_AT)):
+            if k in base:
+                base[k] = v
+        get = operator.itemgetter(*cols)
+        if len(cols) == 1:
+            for rec in self.records:
+                yield (get({**base, **rec}),)
+            return
+        for rec in self.records:
+            yield get({**base, **rec})
+
 
 class RelRows:
     """Rows of one relationship type, kept as ``(from, to, *props)`` tuples until iterated."""
@@ -105,6 +121,28 @@ class RelRows:
             row = {"from": a, "to": b, "fromLabel": labels[a[: a.index(":")]], "toLabel": labels[b[: b.index(":")]]}
             row.update(zip(props, rec[2:]))
             yield row
+
+    def bulk_values(self, cols: list[str]) -> Iterator[tuple[str, str, tuple[Any, ...]]] | None:
+        """``(fromLabel, toLabel, values)`` per row with ``values`` in ``cols`` order — the records
+        themselves when ``cols`` is ``from, to, *props`` (the fast path of ``LadybugEngine.bulk_load``);
+        ``None`` for any other column order."""
+        if list(cols) != ["from", "to", *self.props]:
+            return None
+        return self._bulk_values()
+
+    def _bulk_values(self) -> Iterator[tuple[str, str, tuple[Any, ...]]]:
+        labels = _PREFIX_LABEL
+        last_a = last_b = ""
+        la = lb = ""
+        for rec in self.records:
+            a, b = rec[0], rec[1]
+            pa = a[: a.index(":")]
+            if pa != last_a:
+                last_a, la = pa, labels[pa]
+            pb = b[: b.index(":")]
+            if pb != last_b:
+                last_b, lb = pb, labels[pb]
+            yield la, lb, rec
 
 
 # ------------------------------------------------------------------------------------------------
