@@ -13,8 +13,8 @@ partner     batch upsert and reads within its granted areas          yes   no
 anonymous   reads public data                                        no    no
 =========== ======================================================== ===== =============
 
-Scope checks are compiled into the statements (issue #4, §2); :mod:`cobuild.auth.scope` resolves
-``area_ids`` to the set of areas in scope.
+Scope checks are compiled into the statements (issue #4, §2) by :mod:`cobuild.auth.access`: a
+record is in scope when one of ``area_ids`` lies on its ``areaPath``.
 """
 
 from __future__ import annotations
