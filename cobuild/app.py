@@ -11,6 +11,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 
 from cobuild.config import Settings
@@ -19,9 +21,12 @@ from cobuild.graph.engines import GraphEngine, make_engine
 from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
 from cobuild.logs import configure_logging
-from cobuild.middleware import TrustMiddleware
+from cobuild.middleware import TrustMiddleware, error_response
 from cobuild.schema import build_schema
 from cobuild.schema.context import Context
+
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
 class CobuildGraphQL(GraphQL):
@@ -31,6 +36,20 @@ class CobuildGraphQL(GraphQL):
         super().__init__(build_schema(), graphql_ide="graphiql", **kwargs)
         self.engine = engine
         self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a request it cannot read (no query, body not JSON, wrong method) in plain
+        text; cobuild answers GraphQL-shaped JSON with a stable code (``BAD_REQUEST`` …), same status."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            request_id = (scope.get("state") or {}).get("request_id") or uuid.uuid4().hex[:16]
+            response = error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"), exc.reason,
+                                      request_id)
+        await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         return Context(
