@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from cobuild.graph import model
-from cobuild.graph.cypher import name
+from cobuild.graph.cypher import Params, name
 from cobuild.graph.model import PropType
 
 FULLTEXT_INDEX = "cobuild_names"
@@ -46,7 +46,7 @@ class Dialect(Protocol):
     def rel_type(self, var: str) -> str: ...
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
     def path_rels(self, path_var: str) -> str: ...
-    def name_search(self, var: str, label: str, param: str) -> tuple[str, str]: ...
+    def name_search(self, var: str, label: str, text: str, params: Params) -> str: ...
     def list_overlaps(self, list_expr: str, param: str) -> str: ...
     def typed(self, expr: str, prop_type: PropType) -> str: ...
 
@@ -100,13 +100,13 @@ class Neo4jDialect:
     def list_overlaps(self, list_expr: str, param: str) -> str:
         return f"any(x IN {list_expr} WHERE x IN {param})"
 
-    def name_search(self, var: str, label: str, param: str) -> tuple[str, str]:
-        """(clause producing ``var`` and ``score``, extra WHERE) for a name search within one label."""
-        clause = (
-            f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', {param}) YIELD node AS {var}, score "
-            f"WHERE {var}:{name(label)}"
-        )
-        return clause, ""
+    def name_search(self, var: str, label: str, text: str, params: Params) -> str:
+        """Clauses binding ``var`` (a node of ``label`` whose name or aliases match ``text``) and
+        ``score``: the CJK full-text index, Lucene's relevance score. The text is searched as
+        literal words (Lucene's operators are escaped)."""
+        q = params.add(_lucene_literal(text))
+        return (f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', {q}) YIELD node AS {var}, score "
+                f"WHERE {var}:{name(label)} WITH {var}, score")
 
     def typed(self, expr: str, prop_type: PropType) -> str:
         return expr
@@ -159,17 +159,28 @@ class LadybugDialect:
         # LadybugDB cannot bind a parameter inside any(… WHERE …); list_has_any is its native form.
         return f"list_has_any({list_expr}, {param})"
 
-    def name_search(self, var: str, label: str, param: str) -> tuple[str, str]:
-        clause = f"MATCH ({var}:{name(label)})"
-        where = (
-            f"({var}.`name` CONTAINS {param} OR any(a IN coalesce({var}.`aliases`, []) WHERE a CONTAINS {param}))"
-        )
-        return clause, where
+    def name_search(self, var: str, label: str, text: str, params: Params) -> str:
+        """Substring match on name and aliases (LadybugDB's fts extension downloads at runtime, so it
+        is not used), scored exact name 3 > name prefix 2 > name contains 1 > alias 0.5."""
+        q, sep = params.add(text), params.add("\u241f")
+        ref = f"{var}.`name`"
+        return (f"MATCH ({var}:{name(label)}) WHERE {ref} CONTAINS {q} OR list_to_string({sep}, {var}.`aliases`) CONTAINS {q} "
+                f"WITH {var}, CASE WHEN {ref} = {q} THEN 3.0 WHEN {ref} STARTS WITH {q} THEN 2.0 "
+                f"WHEN {ref} CONTAINS {q} THEN 1.0 ELSE 0.5 END AS score")
 
     def typed(self, expr: str, prop_type: PropType) -> str:
         """LadybugDB infers a parameter's type from its values: an all-NULL column arrives as STRING
         and will not bind to a DATE or STRING[] property, so values are cast to the model's type."""
         return f"CAST({expr} AS {_LADYBUG_TYPES[prop_type]})"
+
+
+_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+
+
+def _lucene_literal(text: str) -> str:
+    """``text`` as literal terms of a Lucene query: operator characters escaped, and lower-cased so
+    AND / OR / NOT are words (the analyzer lower-cases the index anyway)."""
+    return "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text.lower())
 
 
 DIALECTS: dict[str, Dialect] = {"neo4j": Neo4jDialect(), "ladybug": LadybugDialect()}

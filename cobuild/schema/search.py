@@ -1,0 +1,44 @@
+"""The ``search`` root field: find areas, units, organisations, programs … by name or alias."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Optional
+
+import strawberry
+
+from cobuild.graph.compile import DEFAULT_FIRST, MAX_FIRST
+from cobuild.resolvers import search as run
+from cobuild.schema.filters import bi
+
+SearchLabel = strawberry.enum(
+    enum.Enum("SearchLabel", {name: name for name in run.SEARCHABLE}),  # type: ignore[misc]
+    description=bi("可按名称搜索的类型(人员及评议、服务记录除外)", "Types searchable by name (not persons, evaluations or service records)"),
+)
+
+
+@strawberry.type(description=bi("搜索结果(详情用 node(id) 或对应类型的查询获取)", "A search hit (fetch details with node(id) or the label's lookup)"))
+class SearchHit:
+    id: strawberry.ID = strawberry.field(description=bi("编号", "Id"))
+    label: SearchLabel = strawberry.field(description=bi("类型", "Label"))  # type: ignore[valid-type]
+    name: Optional[str] = strawberry.field(description=bi("名称", "Name"))
+    aliases: Optional[list[str]] = strawberry.field(description=bi("别名", "Other names"))
+    score: float = strawberry.field(description=bi("相关度(Neo4j 全文索引得分;内嵌库:名称全等 3、前缀 2、包含 1、别名 0.5)",
+                                                   "Relevance (Neo4j full-text score; embedded: exact name 3, prefix 2, contains 1, alias 0.5)"))
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(description=bi("按名称或别名搜索(Neo4j 上为中文分词全文索引;一条语句)",
+                                     "Search by name or alias (CJK full-text index on Neo4j; one statement)"))
+    async def search(
+        self, info: strawberry.Info,
+        text: Annotated[str, strawberry.argument(description=bi("搜索词", "Text to search for"))],
+        labels: Annotated[Optional[list[SearchLabel]], strawberry.argument(  # type: ignore[valid-type]
+            description=bi("只搜这些类型(默认全部)", "Only these types (default: all searchable)"))] = None,
+        first: Annotated[int, strawberry.argument(description=bi(f"最多返回条数(默认 {DEFAULT_FIRST},最大 {MAX_FIRST})",
+                                                                 f"At most this many (default {DEFAULT_FIRST}, max {MAX_FIRST})"))] = DEFAULT_FIRST,
+    ) -> list[SearchHit]:
+        chosen = [lab.value for lab in labels] if labels else None
+        return [SearchHit(id=h["id"], label=SearchLabel(h["label"]), name=h["name"], aliases=h["aliases"], score=float(h["score"]))
+                for h in await run.search(info, text, chosen, first)]
