@@ -8,12 +8,16 @@ The cache is ``data/bench-city-seed<N>.lbdb`` plus ``…lbdb.load.json`` with th
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import CpuWatch
 from cobuild.graph.engines.ladybug import LadybugEngine
 from cobuild.graph.migrate import migrate
 from cobuild.seeds.generate import load_generated
@@ -77,7 +81,12 @@ def ensure_store(data_dir: Path, scale: str, seed: int, *, regenerate: bool, log
         _remove_store(cache)
         side.unlink(missing_ok=True)
         log(f"generating the {scale} network (seed {seed}) into {cache} …")
+        watch = CpuWatch([os.getpid()]).start()
         report = asyncio.run(_generate(cache, scale, seed, log))
+        report["machine_while_loading"] = watch.stop()  # other processes' CPU during generate + load
+        report["generated_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        report["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                          check=False, cwd=Path(__file__).resolve().parent).stdout.strip()
         report["generated_this_run"] = True
         side.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         log(f"  {report['nodes']:,} nodes, {report['relationships']:,} relationships; load {report['load_seconds']:.1f}s "

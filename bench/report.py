@@ -13,6 +13,10 @@ from typing import Any
 from bench import workload as wl
 
 RATIO_OPS = ("W1", "W2", "W3", "W6", "W7")
+
+# Why a target is missed and what would move it: from profiles of the service (``--profile``) and
+# experiments on this machine; see bench/README.md "Findings". Keyed by the start of the target's name.
+BOUNDS: dict[str, str] = {}
 ONE_STATEMENT_OPS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W7n")
 
 
@@ -46,7 +50,7 @@ def machine() -> dict[str, Any]:
 
 def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report: dict[str, Any], pre: dict[str, Any],
           graphql: dict[str, Any], statements: dict[str, Any], memory: dict[str, int], cold_start_s: float | None,
-          missing: dict[str, str], total_s: float) -> dict[str, Any]:
+          missing: dict[str, str], total_s: float, env: dict[str, Any] | None = None) -> dict[str, Any]:
     operations = []
     for op in ops:
         rows = []
@@ -63,6 +67,7 @@ def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report:
             "available": op.key not in missing, "query": op.query.strip(), "levels": rows,
             "inprocess_statements": pre["inprocess_statements"].get(op.key),
             "baseline_cypher_sample": (pre["captured"].get(op.key) or [None])[0],
+            "memory_after": graphql.get(op.key, {}).get("memory_after"),
         })
     doc = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -72,11 +77,12 @@ def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report:
                      "service_env": {"COBUILD_RATE_LIMIT_PER_S": "0", "COBUILD_LOG_LEVEL": "INFO", "auth": "admin API key"}},
         "dataset": {k: load_report.get(k) for k in ("scale", "seed", "nodes", "relationships", "generate_seconds",
                                                    "load_seconds", "nodes_per_second", "relationships_per_second",
-                                                   "generated_this_run")},
+                                                   "generated_this_run", "generated_at", "commit", "machine_while_loading")},
         "facts": pre["facts"],
         "server": {"cold_start_s": round(cold_start_s, 3) if cold_start_s else None,
                    "peak_rss_bytes": memory.get("VmHWM"), "rss_at_end_bytes": memory.get("VmRSS")},
         "not_available": missing,
+        "environment": env or {},
         "operations": operations,
         "total_seconds": round(total_s, 1),
     }
@@ -150,30 +156,59 @@ def _f(x: Any, nd: int = 2) -> str:
     return str(x)
 
 
+def _mib(x: Any) -> str:
+    return f"{x / 1024 ** 2:.0f} MiB" if x else "—"
+
+
+def _other(r: dict[str, Any] | None) -> Any:
+    return ((r or {}).get("machine") or {}).get("other_cores")
+
+
 def markdown(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     d = doc["dataset"]
     s = doc["server"]
+    env = doc.get("environment") or {}
+    st = doc["settings"]
+    others = [_other(r["graphql"]) for o in doc["operations"] for r in o["levels"] if r["graphql"]]
+    others += [_other(r["baseline"]) for o in doc["operations"] for r in o["levels"] if r["baseline"]]
+    others = [x for x in others if x is not None]
+    la0, la1 = env.get("loadavg_start"), env.get("loadavg_end")
+    busy = {p["cmd"][:90]: p["cores"] for key in ("busy_before_baseline", "busy_before_service") for p in env.get(key) or []}
+    gen_m = d.get("machine_while_loading") or {}
     lines = [
         "# cobuild benchmark — latest run",
         "",
         f"Generated {doc['generated_at']} at commit `{m['commit']}` by `make bench` "
-        f"({doc['settings']['seconds']:g} s per operation and concurrency over HTTP, "
-        f"{doc['settings']['baseline_seconds']:g} s for the baseline; total {doc['total_seconds']:.0f} s). "
+        f"({st['seconds']:g} s per operation and concurrency over HTTP, "
+        f"{st['baseline_seconds']:g} s for the baseline; total {doc['total_seconds']:.0f} s). "
         "How to read it: [bench/README.md](../README.md).",
         "",
         f"**Machine**: {m['cores']} cores ({m['cpu']}), {m['memory_bytes'] / 1024 ** 3:.1f} GiB memory, "
         f"Python {m['python']}, LadybugDB {m['ladybug']}, {m['platform']}. "
         "The load generator runs on the same cores as the service.",
         "",
+        "**Other load on the machine**: load average "
+        + (f"{la0[0]:.2f} / {la0[1]:.2f} / {la0[2]:.2f} at the start" if la0 else "—")
+        + (f", {la1[0]:.2f} / {la1[1]:.2f} / {la1[2]:.2f} at the end" if la1 else "")
+        + (f"; CPU used by processes other than the bench and the service during the measured rows: "
+           f"median {sorted(others)[len(others) // 2]:.2f} cores, max {max(others):.2f} cores "
+           f"(column *other* below)" if others else "")
+        + (f"; busy at the start of a phase: " + "; ".join(f"`{k}` ({v:.2f} cores)" for k, v in busy.items())
+           if busy else "; nothing else was busy at the start of each phase")
+        + ". Rows measured while others used a core are slower than on a quiet machine.",
+        "",
         f"**Data**: `{d['scale']}` network, seed {d['seed']}: {d['nodes']:,} nodes, {d['relationships']:,} relationships; "
         f"bulk load {d['load_seconds']:.1f} s = **{d['relationships_per_second']:,} relationships/s** "
         f"({d['nodes_per_second']:,} nodes/s; generation {d['generate_seconds']:.1f} s"
-        f"{'' if d.get('generated_this_run') else ', measured when the cached store was generated'}).",
+        + ("" if d.get("generated_this_run") else
+           f"; measured when the cached store was generated{' at ' + d['generated_at'] if d.get('generated_at') else ''}"
+           f"{', commit `' + d['commit'] + '`' if d.get('commit') else ''}")
+        + (f"; other processes used {gen_m['other_cores']:.2f} cores meanwhile" if gen_m.get("other_cores") is not None else "")
+        + ").",
         "",
         f"**Service**: cold start (spawn `cobuild serve` → `/readyz` 200) **{_f(s['cold_start_s'])} s**; "
-        f"peak RSS (VmHWM) **{(s['peak_rss_bytes'] or 0) / 1024 ** 2:.0f} MiB** "
-        f"(at the end {(s['rss_at_end_bytes'] or 0) / 1024 ** 2:.0f} MiB).",
+        f"peak RSS (VmHWM) **{_mib(s['peak_rss_bytes'])}** (at the end {_mib(s['rss_at_end_bytes'])}).",
         "",
         "## Targets (issue #5 §6)",
         "",
@@ -182,6 +217,12 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     for t in doc["targets"]:
         lines.append(f"| {t['target']} | **{t['status']}** | {t['value']} |")
+    misses = [t for t in doc["targets"] if t["status"] == "MISS"]
+    if misses:
+        lines += ["", "### What bounds the misses, and what would move them", ""]
+        for t in misses:
+            text = next((v for k, v in BOUNDS.items() if t["target"].startswith(k)), None)
+            lines.append(f"- **{t['target']}** ({t['value']}): {text or 'not analysed yet.'}")
     lines += [
         "",
         "## Per operation and concurrency",
@@ -189,26 +230,33 @@ def markdown(doc: dict[str, Any]) -> str:
         "Latencies in ms, measured by the client (request sent → answer parsed). *baseline* = the same Cypher "
         "statement(s) the service sent for that request, run straight on `LadybugEngine.run` in the bench "
         "process (no GraphQL, no HTTP). *stmts* = graph statements per request from the service's access log "
-        "(min/mean/max). *ratio* = GraphQL p50 / baseline p50.",
+        "(min/mean/max). *ratio* = GraphQL p50 / baseline p50. *other* = cores used by other processes on the "
+        "machine while the row was measured.",
         "",
-        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base p95 | base req/s | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base p95 | base req/s | ratio | other |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for op in doc["operations"]:
         if not op["available"]:
-            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | |")
+            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | | |")
             continue
         for r in op["levels"]:
-            g, b, st = r["graphql"] or {}, r["baseline"] or {}, r["statements"]
+            g, b, st_ = r["graphql"] or {}, r["baseline"] or {}, r["statements"]
             errs = g.get("errors", 0)
             err_txt = f"{errs} {g.get('error_codes')}" if errs else "0"
             exp = g.get("expected_errors", 0)
             exp_txt = f"{exp} ALREADY_CLAIMED" if exp else "0"
-            st_txt = f"{st['min']}/{st['mean']:g}/{st['max']}" if st else "—"
+            st_txt = f"{st_['min']}/{st_['mean']:g}/{st_['max']}" if st_ else "—"
             lines.append(
                 f"| {op['key']} | {r['concurrency']} | {_f(g.get('p50_ms'))} | {_f(g.get('p95_ms'))} | {_f(g.get('p99_ms'))} | "
                 f"{_f(g.get('throughput_per_s'), 0)} | {err_txt} | {exp_txt} | {st_txt} | {_f(b.get('p50_ms'))} | "
-                f"{_f(b.get('p95_ms'))} | {_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} |")
+                f"{_f(b.get('p95_ms'))} | {_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} | {_f(_other(g))} |")
+    lines += ["", "## Service memory after each operation", "",
+              "| after | RSS | peak RSS so far |", "|---|---:|---:|"]
+    for op in doc["operations"]:
+        mem = op.get("memory_after") or {}
+        if mem:
+            lines.append(f"| {op['key']} | {_mib(mem.get('VmRSS'))} | {_mib(mem.get('VmHWM'))} |")
     lines += ["", "## Operations", ""]
     for op in doc["operations"]:
         lines.append(f"- **{op['key']}** ({op['kind']} `{op['root_field']}`): {op['title']}")

@@ -33,6 +33,7 @@ import httpx
 
 from bench import workload as wl
 from bench.dataset import ensure_store
+from bench.machine import CpuWatch, busy_processes, loadavg
 from bench.stats import Samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,12 +50,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=10.0, help="time per operation per concurrency level over HTTP")
     p.add_argument("--baseline-seconds", type=float, default=5.0, help="time per operation per concurrency level for the baseline")
     p.add_argument("--concurrency", default="1,8,32", help="comma-separated concurrency levels")
-    p.add_argument("--ops", default="W1,W2,W3,W4,W5,W6,W7,W7n,W8", help="operations to run")
+    p.add_argument("--ops", default="W0,W1,W2,W3,W4,W5,W6,W7,W7n,W8",
+                   help="operations to run (W0 = `{ __typename }`, the floor of HTTP + GraphQL)")
     p.add_argument("--variants", type=int, default=200, help="variable sets drawn per operation")
     p.add_argument("--data-dir", type=Path, default=ROOT / "data", help="where the cached network lives")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="report folder")
     p.add_argument("--regenerate", action="store_true", help="regenerate the network even when cached")
     p.add_argument("--no-baseline", action="store_true", help="skip the baseline phase")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before measuring, wait up to SECONDS for other processes to use < 0.3 cores (shared machines)")
+    p.add_argument("--profile", action="store_true",
+                   help="run the service under py-spy: flame graph + top functions in the report folder "
+                        "(latencies are inflated by sampling; for finding costs, not for figures)")
     return p.parse_args(argv)
 
 
@@ -116,8 +123,8 @@ async def capture_and_baseline(store: Path, ops: list[wl.Operation], args: argpa
                     continue
                 if op.kind != "query":
                     continue  # a mutation's baseline would have to reimplement its unit of work
-                if op.key == "W7n":
-                    continue  # captured with W7
+                if op.key in ("W7n", "W0"):
+                    continue  # W7n is captured with W7; W0 sends no statement
                 stmts_per_variant: list[list[Any]] = []
                 counts: list[int] = []
                 for variables in op.variants:
@@ -178,12 +185,13 @@ async def _root_fields(app: Any, api_key: str) -> dict[str, set[str]]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         r = await client.post("/graphql", json={"query": q}, headers={"x-api-key": api_key})
     s = r.json()["data"]["__schema"]
-    return {"query": {f["name"] for f in s["queryType"]["fields"]},
+    return {"query": {f["name"] for f in s["queryType"]["fields"]} | {"__typename"},
             "mutation": {f["name"] for f in (s.get("mutationType") or {"fields": []})["fields"]}}
 
 
 async def _baseline_level(engine: Any, variants: list[list[Any]], c: int, seconds: float, rng: random.Random) -> Samples:
     samples = Samples()
+    watch = CpuWatch([os.getpid()]).start()
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
 
@@ -200,6 +208,7 @@ async def _baseline_level(engine: Any, variants: list[list[Any]], c: int, second
 
     await asyncio.gather(*(worker() for _ in range(c)))
     samples.elapsed = time.perf_counter() - started
+    samples.machine = watch.stop()
     return samples
 
 
@@ -213,7 +222,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, store: Path, keys_path: Path, log_path: Path) -> None:
+    def __init__(self, store: Path, keys_path: Path, log_path: Path, profile_to: Path | None = None) -> None:
+        self.profile_to = profile_to
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -227,8 +237,11 @@ class Server:
     def start(self) -> None:
         fh = self.log_path.open("wb")
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "cobuild.cli", "serve"], env=self.env, cwd=ROOT,
-                                     stdout=fh, stderr=subprocess.STDOUT)
+        cmd = [sys.executable, "-m", "cobuild.cli", "serve"]
+        if self.profile_to is not None:  # py-spy starts the service as its child
+            cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "--rate", "200", "--format", "raw",
+                   "--output", str(self.profile_to), "--"] + cmd
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
         with httpx.Client(timeout=1.0) as client:
             while True:
                 if self.proc.poll() is not None:
@@ -243,10 +256,21 @@ class Server:
                 time.sleep(0.01)
         self.cold_start_s = time.perf_counter() - t0
 
+    @property
+    def pid(self) -> int:
+        """The service's pid (under --profile, py-spy's child)."""
+        assert self.proc is not None
+        if self.profile_to is None:
+            return self.proc.pid
+        try:
+            kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+            return int(kids[0]) if kids else self.proc.pid
+        except OSError:
+            return self.proc.pid
+
     def memory(self) -> dict[str, int]:
         out = {}
-        assert self.proc is not None
-        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as fh:
+        with open(f"/proc/{self.pid}/status", encoding="ascii") as fh:
             for line in fh:
                 k, _, v = line.partition(":")
                 if k in ("VmHWM", "VmRSS"):
@@ -256,7 +280,10 @@ class Server:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGINT)
+        if self.profile_to is not None:
+            os.kill(self.pid, signal.SIGINT)  # the service stops; py-spy then writes its output
+        else:
+            self.proc.send_signal(signal.SIGINT)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -278,8 +305,9 @@ class Server:
 
 
 async def drive(base: str, api_key: str, op: wl.Operation, c: int, seconds: float, rng: random.Random,
-                next_variables: Callable[[], dict[str, Any]], tag: str) -> Samples:
+                next_variables: Callable[[], dict[str, Any]], tag: str, pids: list[int] | None = None) -> Samples:
     samples = Samples()
+    watch = CpuWatch([os.getpid(), *(pids or [])]).start()
     limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
     seq = [0]
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60.0, headers={"x-api-key": api_key}) as client:
@@ -313,6 +341,7 @@ async def drive(base: str, api_key: str, op: wl.Operation, c: int, seconds: floa
 
         await asyncio.gather(*(worker() for _ in range(c)))
         samples.elapsed = time.perf_counter() - started
+    samples.machine = watch.stop()
     return samples
 
 
@@ -334,7 +363,7 @@ async def load_phase(server: Server, ops: list[wl.Operation], levels: list[int],
                     return v
                 return used[rng.randrange(len(used))]  # … until they run out: then ALREADY_CLAIMED, expected
         else:
-            variants = op.variants
+            variants = op.variants or [{}]
 
             def next_variables(variants: list[Any] = variants) -> dict[str, Any]:
                 return variants[rng.randrange(len(variants))]
@@ -343,11 +372,14 @@ async def load_phase(server: Server, ops: list[wl.Operation], levels: list[int],
             await drive(server.base, api_key, op, 2, min(1.0, args.seconds), rng, next_variables, f"warm.{op.key}")
         results[op.key] = {}
         for c in levels:
-            s = await drive(server.base, api_key, op, c, args.seconds, rng, next_variables, f"{op.key}.c{c}")
+            s = await drive(server.base, api_key, op, c, args.seconds, rng, next_variables, f"{op.key}.c{c}", [server.pid])
             results[op.key][str(c)] = s.summary()
             extra = f", expected {dict(s.expected_codes)}" if s.expected_codes else ""
             log(f"graphql {op.key} c={c}: p50 {s.pct(50):.2f} ms, p99 {s.pct(99):.2f} ms, {s.throughput():.0f}/s, "
-                f"{s.n} ok, errors {dict(s.errors)}{extra}")
+                f"{s.n} ok, errors {dict(s.errors)}{extra}; other processes {s.machine.get('other_cores')} cores")
+        mem = server.memory()
+        results[op.key]["memory_after"] = mem
+        log(f"  service memory after {op.key}: RSS {mem.get('VmRSS', 0) / 2**20:.0f} MiB, peak {mem.get('VmHWM', 0) / 2**20:.0f} MiB")
     return results
 
 
@@ -374,6 +406,25 @@ def make_key(keys_path: Path) -> str:
     return str(json.loads(r.stdout.strip().splitlines()[-1])["key"])
 
 
+def wait_quiet(limit_s: float, threshold: float = 0.3) -> None:
+    """Wait (at most ``limit_s``) until processes other than this one use < ``threshold`` cores."""
+    if limit_s <= 0:
+        return
+    t0 = time.perf_counter()
+    while True:
+        busy = busy_processes({os.getpid()}, min_cpu=0.05, sample_s=2.0)
+        other = sum(p["cores"] for p in busy)
+        if other < threshold:
+            log(f"machine quiet (other processes {other:.2f} cores)")
+            return
+        if time.perf_counter() - t0 > limit_s:
+            log(f"machine still busy after {limit_s:.0f}s (other processes {other:.2f} cores); measuring anyway")
+            return
+        log(f"waiting for a quiet machine: other processes use {other:.2f} cores "
+            f"({', '.join(p['cmd'][:60] for p in busy[:2])})")
+        time.sleep(8)
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench import report
 
@@ -382,10 +433,13 @@ def main(argv: list[str] | None = None) -> int:
     levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
     wanted = [k.strip() for k in args.ops.split(",") if k.strip()]
     ops = [op for op in wl.OPERATIONS if op.key in wanted]
+    env: dict[str, Any] = {"loadavg_start": loadavg()}
     store, load_report = ensure_store(args.data_dir, args.scale, args.seed, regenerate=args.regenerate, log=log)
     keys_path = args.data_dir / "bench-keys.json"
     api_key = make_key(keys_path)
 
+    wait_quiet(args.wait_quiet)
+    env["busy_before_baseline"] = busy_processes({os.getpid()})
     pre = asyncio.run(capture_and_baseline(store, ops, args, keys_path, api_key, levels))
     fields = pre["schema_fields"]
     available = {op.key for op in ops if op.root_field in set(fields.get(op.kind, []))}
@@ -393,7 +447,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         log(f"not available in this schema (reported, not run): {missing}")
 
-    server = Server(store, keys_path, args.data_dir / "bench-server.log")
+    profile_raw = args.out / "profile.raw" if args.profile else None
+    if profile_raw is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+    server = Server(store, keys_path, args.data_dir / "bench-server.log", profile_to=profile_raw)
+    wait_quiet(args.wait_quiet)
+    env["busy_before_service"] = busy_processes({os.getpid()})
     log("starting the service (cobuild serve under uvicorn) …")
     server.start()
     log(f"ready in {server.cold_start_s:.2f}s on {server.base}")
@@ -402,11 +461,18 @@ def main(argv: list[str] | None = None) -> int:
         memory = server.memory()
     finally:
         server.stop()
+    env["loadavg_end"] = loadavg()
+    if profile_raw is not None and profile_raw.exists():
+        from bench.profile import summarize
+
+        top = args.out / "profile-top.txt"
+        top.write_text(summarize(profile_raw, title=f"py-spy, ops {args.ops}, {args.scale}"), encoding="utf-8")
+        log(f"profile: {profile_raw} (collapsed stacks; flamegraph.pl or speedscope.app read it), summary {top}")
     statements = statements_from_log(server.access_lines())
     doc = report.build(
         args=args, levels=levels, ops=ops, load_report=load_report, pre=pre, graphql=graphql,
         statements=statements, memory=memory, cold_start_s=server.cold_start_s, missing=missing,
-        total_s=time.perf_counter() - started,
+        total_s=time.perf_counter() - started, env=env,
     )
     paths = report.write(doc, args.out)
     log(f"report: {', '.join(str(p) for p in paths)} (total {time.perf_counter() - started:.0f}s)")

@@ -13,6 +13,7 @@ class Samples:
         self.errors: collections.Counter[str] = collections.Counter()
         self.expected_codes: collections.Counter[str] = collections.Counter()
         self.elapsed = 0.0
+        self.machine: dict[str, Any] = {}  # CPU used by other processes meanwhile (bench.machine.CpuWatch)
 
     def add(self, ms: float) -> None:
         self.ms.append(ms)
@@ -52,4 +53,5 @@ class Samples:
             "expected_errors": sum(self.expected_codes.values()),
             "expected_error_codes": dict(self.expected_codes),
             "seconds": round(self.elapsed, 2),
+            **({"machine": self.machine} if self.machine else {}),
         }

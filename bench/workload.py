@@ -27,6 +27,9 @@ class Operation:
     follow_up: str | None = None
 
 
+W0 = Operation("W0", "floor: `{ __typename }` — HTTP + auth + GraphQL, no graph statement (reference, no target)",
+               "__typename", "query W0Floor { __typename }", variants=[{}])
+
 W1 = Operation("W1", "community page: community + co-builders with types and pairing dates", "coBuilders", """
 query W1CommunityPage($id: ID!) {
   coBuilders(communityId: $id, includeCompounds: true, status: ACTIVE) {
@@ -96,7 +99,7 @@ mutation W8Claim($item: ID!, $claimant: ID!) {
   claim(input: {itemId: $item, claimantId: $claimant, role: LEAD}) { itemId claimantId role status }
 }""", kind="mutation")
 
-OPERATIONS = [W1, W2, W3, W4, W5, W6, W7, W7N, W8]
+OPERATIONS = [W0, W1, W2, W3, W4, W5, W6, W7, W7N, W8]
 
 
 async def _ids(engine: GraphEngine, text: str, **params: Any) -> list[dict[str, Any]]:
