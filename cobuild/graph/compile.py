@@ -24,8 +24,8 @@ Contract (used by the entity connections and by the network questions):
     :class:`EntityPlan`. An empty/None selection projects ``{id}``.
 
 ``selection_of(info, path) -> list[Selection] | None``
-    The merged sub-selection of a nested field of the current root field, following response
-    names (aliases) or field names through fragments: ``selection_of(info, ["items", "unit"])``.
+    The merged sub-selection of a nested field of the current root field, following field names (or
+    aliases) through fragments and merging every alias of a field: ``selection_of(info, ["items", "unit"])``.
 
 ``compile_connection(selection, label_name, args, dialect) -> ConnectionPlan``
     A root list field: filter, keyset page (``first`` + 1 rows), nested projection, ``totalCount``
@@ -101,10 +101,13 @@ def collect_fields(selections: Iterable[Any] | None, applies: Any = lambda cond:
 
 
 def sub_selection(selections: Iterable[Any] | None, key: str, applies: Any = lambda cond: True) -> list[Any] | None:
-    """Merged sub-selections of every field whose response key (or name) is ``key``."""
-    found = [f for f in collect_fields(selections, applies) if response_key(f) == key]
-    if not found:
-        found = [f for f in collect_fields(selections, applies) if f.name == key]
+    """Merged sub-selections of every field named ``key`` (else aliased ``key``), under any alias: the
+    value behind them is fetched once (``items { pairing {…} b: pairing {…} }`` reads one projected
+    ``pairing``), so it must carry what every alias selects. (Matching the response key first dropped the other aliases'
+    relationship fields: "not pre-fetched", found by tests/trust/test_fuzz.py.)"""
+    fields = collect_fields(selections, applies)
+    names = {key} if any(f.name == key for f in fields) else {f.name for f in fields if response_key(f) == key}
+    found = [f for f in fields if f.name in names]
     if not found:
         return None
     merged: list[Any] = []
@@ -114,7 +117,7 @@ def sub_selection(selections: Iterable[Any] | None, key: str, applies: Any = lam
 
 
 def selection_of(info: Any, path: Sequence[str]) -> list[Any] | None:
-    """Sub-selection of the current field at ``path`` (response names or field names)."""
+    """Sub-selection of the current field at ``path`` (field names, else response names; all aliases merged)."""
     current: list[Any] | None = []
     for f in info.selected_fields:
         current.extend(f.selections or ())
