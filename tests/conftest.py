@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import pytest
 
@@ -15,6 +14,7 @@ from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.engines.ladybug import LadybugEngine
 from cobuild.graph.migrate import migrate
 from tests.client import GQL, serve
+from tests.graphs import copy_store
 
 
 async def _open(path: Path) -> LadybugEngine:
@@ -52,13 +52,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def seeded(seeded_template: Path, tmp_path: Path) -> AsyncIterator[GraphEngine]:
     """A private copy of the seeded store: tests may write to it freely."""
-    target = tmp_path / "seed.lbdb"
-    if seeded_template.is_dir():
-        shutil.copytree(seeded_template, target)
-    else:
-        shutil.copy2(seeded_template, target)
-        for extra in seeded_template.parent.glob(seeded_template.name + ".*"):
-            shutil.copy2(extra, tmp_path / extra.name)
+    target = copy_store(seeded_template, tmp_path / "seed.lbdb")
     e = await _open(target)
     yield e
     await e.close()

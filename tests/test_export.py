@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from cobuild.cli import app
 from cobuild.graph import model
 from cobuild.graph.engines.ladybug import LadybugEngine
 from cobuild.graph.stats import graph_stats
+from tests.graphs import copy_store
 
 runner = CliRunner()
 
@@ -24,13 +24,7 @@ runner = CliRunner()
 @pytest.fixture
 def store(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
     """A copy of the seeded store behind COBUILD_DB_PATH; returns its graph_stats."""
-    target = tmp_path / "seed.lbdb"
-    if seeded_template.is_dir():
-        shutil.copytree(seeded_template, target)
-    else:
-        shutil.copy2(seeded_template, target)
-        for extra in seeded_template.parent.glob(seeded_template.name + ".*"):
-            shutil.copy2(extra, tmp_path / extra.name)
+    target = copy_store(seeded_template, tmp_path / "seed.lbdb")
     monkeypatch.setenv("COBUILD_DB_PATH", str(target))
     monkeypatch.delenv("COBUILD_NEO4J_URI", raising=False)
 

@@ -180,7 +180,7 @@ def _add(out: dict[str, RelField], lab: model.NodeLabel, f: RelField) -> None:
     if f.name in out or f.name in lab.prop_names:
         raise ModelError(
             f"GraphQL field {lab.name}.{f.name} ({f.rel.name}, {f.direction}) clashes with another field",
-            "add or change its entry in cobuild/schema/naming.py INCOMING",
+            "add or change its entry in cobuild/graph/naming.py INCOMING",
         )
     out[f.name] = f
 

@@ -25,7 +25,6 @@ from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, Statement, Vars, name
-from cobuild.graph.dialect import Dialect
 
 COMMUNITY_LEVELS = ["COMMUNITY", "VILLAGE"]
 STREET_LEVELS = ["STREET", "TOWN"]

@@ -4,7 +4,7 @@
   that take part in co-building); one object type per label implementing them;
 * scalar fields from ``Prop`` (enums from ``Prop.enum``), bilingual descriptions from the model;
 * one relationship field per relationship type and direction (names in
-  :mod:`cobuild.schema.naming`), returning ``[<Label><Field>Edge!]!`` = the relationship's
+  :mod:`cobuild.graph.naming`), returning ``[<Label><Field>Edge!]!`` = the relationship's
   properties plus ``node`` (the other end; ``Entity``/``Actor`` when several labels can be there),
   with ``first`` (default 20, max 100), ``where`` and ``orderBy``;
 * root fields per label: a Relay connection (``units(first, after, where, orderBy)``) and a single
@@ -15,7 +15,6 @@ Every root field sends exactly one statement (see :mod:`cobuild.graph.compile`).
 """
 
 import datetime as dt
-import enum
 import inspect
 from typing import Annotated, Any, Optional
 
@@ -25,7 +24,7 @@ from cobuild.graph import model
 from cobuild.graph.compile import DEFAULT_FIRST, MAX_FIRST
 from cobuild.resolvers import entities as res
 from cobuild.graph import naming
-from cobuild.schema.filters import ORDER, WHERE, bi, order_type_for, scalar_type, where_type_for
+from cobuild.schema.filters import ORDER, WHERE, bi, scalar_type
 
 _MODULE = __name__
 _NS = globals()

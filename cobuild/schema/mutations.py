@@ -12,7 +12,7 @@ the upsert inputs and fields are generated from the model.
 
 import datetime as dt
 import enum
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -36,7 +36,7 @@ def model_enum(values: tuple[str, ...], owner: str, prop_name: str) -> Any:
         from cobuild.schema.filters import enum_for
     except ImportError:  # the entity layer is not there: define it here, under the same name
         if id(values) not in _ENUMS:
-            from cobuild.schema.naming import enum_type_name
+            from cobuild.graph.naming import enum_type_name
 
             type_name = enum_type_name(values, owner, prop_name)
             _ENUMS[id(values)] = strawberry.enum(enum.Enum(type_name, {v: v for v in values}), name=type_name,

@@ -292,8 +292,6 @@ async def test_first_limits_and_bad_cursor(net: Client) -> None:
 
 
 async def test_total_count_only_when_selected(net: Client) -> None:
-    from cobuild.graph.engines.base import StatementCounter  # noqa: F401
-
     texts: list[str] = []
     original = net.engine.run
 

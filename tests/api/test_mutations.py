@@ -16,12 +16,12 @@ import pytest
 from cobuild.errors import RuleViolationError
 from cobuild.graph import model, rules
 from cobuild.graph.cypher import Statement, name
-from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine
-from cobuild.graph.upsert import merge_rels, upsert_nodes
+from cobuild.graph.upsert import upsert_nodes
 from cobuild.graph.validate import node_row
 from cobuild.ids import external_node_id, new_id
 from tests.client import GQL, serve
+from tests.graphs import write_graph
 
 NOW = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -97,17 +97,7 @@ RELS: list[tuple[str, str, str, list[dict[str, Any]]]] = [
 
 
 async def build(engine: GraphEngine) -> None:
-    async def work(tx: Any) -> None:
-        for label_name, rows in NODES.items():
-            lab = model.label(label_name)
-            await tx.run(upsert_nodes(engine.dialect, label_name, [node_row(lab, r, "test") for r in rows], NOW))
-        for rel_name, a, b, rows in RELS:
-            full = [{k: r.get(k) for k in ["from", "to", *[p.name for p in model.rel(rel_name).props]]} for r in rows]
-            res = await tx.run(merge_rels(engine.dialect, rel_name, a, b, full))
-            assert res[0]["n"] == len(rows), rel_name
-        await rederive(tx, engine.dialect, [p["id"] for p in NODES["Pairing"]])
-
-    await engine.write(work)
+    await write_graph(engine, NODES, RELS, NOW)
 
 
 Client = GQL

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 import pytest
-import yaml
 
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.seeds.load import DATA_DIR

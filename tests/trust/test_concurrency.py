@@ -18,12 +18,10 @@ from typing import Any, Callable
 import pytest
 
 from cobuild.auth.keys import KeyStore
-from cobuild.graph import model
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.base import GraphEngine
-from cobuild.graph.upsert import merge_rels, upsert_nodes
-from cobuild.graph.validate import node_row
 from cobuild.ids import external_node_id
+from tests.graphs import write_graph
 
 NOW = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
 CLAIMANTS = 100
@@ -43,15 +41,7 @@ RELS = [
 
 
 async def build(engine: GraphEngine) -> None:
-    async def work(tx: Any) -> None:
-        for label_name, rows in NODES.items():
-            lab = model.label(label_name)
-            await tx.run(upsert_nodes(engine.dialect, label_name, [node_row(lab, r, "test") for r in rows], NOW))
-        for rel_name, a, b, rows in RELS:
-            full = [{k: r.get(k) for k in ["from", "to", *[p.name for p in model.rel(rel_name).props]]} for r in rows]
-            assert (await tx.run(merge_rels(engine.dialect, rel_name, a, b, full)))[0]["n"] == len(rows)
-
-    await engine.write(work)
+    await write_graph(engine, NODES, RELS, NOW)
 
 
 @pytest.fixture

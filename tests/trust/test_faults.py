@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from cobuild.errors import EngineUnavailableError
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.ladybug import LadybugEngine
 from cobuild.graph.stats import graph_stats
+from tests.graphs import copy_store
 
 QUERY = "{ units(first: 3) { totalCount edges { node { id name } } } }"
 MUTATION = """mutation($items: [UnitUpsertInput!]!) { upsertUnits(partner: "faults", items: $items) { created ids } }"""
@@ -59,15 +59,7 @@ class Holder:
 
 @pytest.fixture
 def store_copy(seeded_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "store" / "seed.lbdb"
-    target.parent.mkdir()
-    if seeded_template.is_dir():
-        shutil.copytree(seeded_template, target)
-    else:
-        shutil.copy2(seeded_template, target)
-        for extra in seeded_template.parent.glob(seeded_template.name + ".*"):
-            shutil.copy2(extra, target.parent / extra.name)
-    return target
+    return copy_store(seeded_template, tmp_path / "store" / "seed.lbdb")
 
 
 @pytest.fixture

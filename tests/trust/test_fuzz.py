@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
@@ -43,6 +42,7 @@ from cobuild.auth.keys import KeyStore
 from cobuild.config import Settings
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.ladybug import LadybugEngine
+from tests.graphs import copy_store
 
 from gqlgen import Enum, fetch_schema, literal, plain
 
@@ -75,13 +75,7 @@ def env(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     from cobuild.app import create_app
 
     tmp = tmp_path_factory.mktemp("fuzz")
-    target = tmp / "seed.lbdb"
-    if seeded_template.is_dir():
-        shutil.copytree(seeded_template, target)
-    else:
-        shutil.copy2(seeded_template, target)
-        for extra in seeded_template.parent.glob(seeded_template.name + ".*"):
-            shutil.copy2(extra, tmp / extra.name)
+    target = copy_store(seeded_template, tmp / "seed.lbdb")
     loop = asyncio.new_event_loop()
     engine = LadybugEngine(target)
     loop.run_until_complete(engine.open())
