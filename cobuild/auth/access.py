@@ -32,8 +32,8 @@ MASK = "***"
 
 # How a record belongs to a unit (unit role): patterns from the record ``{v}`` to the unit ``{u}``.
 # Each is one EXISTS { MATCH … } alternative; a party organisation of the unit counts as the unit.
+# (A Unit belongs to itself: :func:`owned_by_unit` compares ids.)
 _OWNED: dict[str, tuple[str, ...]] = {
-    "Unit": ("",),  # the unit itself (handled as id equality)
     "PartyOrganization": ("({u})-[:HAS_PARTY_ORG]->({v})",),
     "Person": ("({v})-[:EMPLOYED_BY]->({u})",),
     "Project": ("({u})-[:CLAIMED]->({v})", "({u})-[:HAS_PARTY_ORG]->(:PartyOrganization)-[:CLAIMED]->({v})"),
