@@ -18,46 +18,54 @@ RATIO_OPS = ("W1", "W2", "W3", "W6", "W7")
 # experiments on this machine; see bench/README.md "Findings". Keyed by the start of the target's name.
 BOUNDS: dict[str, str] = {
     "GraphQL p50 ≤ 1.5×": (
-        "a fixed per-request cost, not the graph. W0 (`{ __typename }`: HTTP, auth, GraphQL, no statement) is "
-        "the floor; on top of it every request pays graphql-core's parse and full validation (all spec rules, "
-        "re-run for the same document each time) and Strawberry's per-field resolution. Profile of the service "
-        "under W7 (`python -m bench --profile --ops W7`, bench/README.md): validation ≈ 30 % and execution ≈ 24 % "
-        "of the busy time, the LadybugDB query ≈ 5 %, cobuild's compiler ≈ 4 %. So the ratio is met where the "
-        "statement is expensive (W3, W6) and missed where the statement costs ~1–4 ms (W1, W2, W7): W7's "
-        "baseline is ~1 ms and the floor alone is ~1.5 ms, so ≤ 1.5× is out of reach for it over HTTP in Python. "
-        "What would move it: Strawberry's `ParserCache` + `ValidationCache` schema extensions (cobuild/schema, "
-        "measured −30 % p50: W1 10.0→7.0 ms, W2 10.2→6.8 ms, W7 6.6→4.6 ms at c=1 on the district network; the "
-        "query limits must still run on a cache hit), uvicorn with uvloop + httptools, fewer resolver layers "
-        "for leaf fields (return plain dicts/dataclasses built by the compiler)."),
+        "a fixed per-request cost, not the graph: met where the statement is expensive (W1, W3, W6), missed "
+        "where it costs a few ms (W2, W7). W0 (`{ __typename }`: HTTP, auth, GraphQL, no statement) is the "
+        "floor (~1.9 ms); on top of it every request pays graphql-core's parse and full validation (all spec "
+        "rules, re-run on the same document every time) and Strawberry's per-field resolution of the answer. "
+        "Profile of the service under W7 (`python -m bench --profile --ops W7`, see bench/README.md): validation "
+        "≈ 30 % and execution ≈ 24 % of the busy time, the LadybugDB query ≈ 5 %, cobuild's compiler "
+        "(compile.py) ≈ 4 % — so nothing in compile.py/selection.py moves it. What would: Strawberry's "
+        "`ParserCache` + `ValidationCache` extensions in cobuild/schema (measured −30 % p50 at c=1 on the "
+        "district network: W1 10.0→7.0 ms, W2 10.2→6.8 ms, W7 6.6→4.6 ms; the query-limit extension must "
+        "still run on a cache hit), uvicorn with uvloop + httptools, and plain values for leaf fields."),
     "W1 p50 < 10 ms": (
-        "the same fixed per-request cost as the ratio target (floor W0 + GraphQL validation and execution) plus "
-        "the statement (baseline column); the parse/validation caches above take ~3 ms off."),
+        "the statement: the baseline alone is ~60 ms at city scale (4 ms on the district network). "
+        "`(c)<-[:PART_OF*0..2]-(a)-[cb:CO_BUILDS_WITH]->(u)` in one pattern is planned from the "
+        "CO_BUILDS_WITH side over the whole city. Split in two — `OPTIONAL MATCH (c)<-[:PART_OF*0..2]-(a:AdminArea) "
+        "OPTIONAL MATCH (a)-[cb:CO_BUILDS_WITH]->(u:Unit) WHERE cb.status = $s` — the same statement answers "
+        "the same (checked on 40 communities) in 1.7 ms instead of 67 ms (cobuild/resolvers/questions.py, "
+        "coBuilders; not changed here: that file belongs to the API work). With it and the parse/validation "
+        "caches W1 would be ≈ 1.7 + ~6 ms."),
     "W2 p50 < 10 ms": (
-        "as W1: fixed GraphQL/HTTP cost plus the statement; the parse/validation caches take ~3 ms off."),
+        "the statement (~14 ms at city scale, 3.7 ms on the district network) plus ~9 ms of HTTP/GraphQL. "
+        "Each variable-length PART_OF hop that starts from a node bound by an earlier OPTIONAL MATCH "
+        "(`(a)-[:PART_OF*1..3]->(s)`, `(a)-[:PART_OF*0..1]->(cm)`) costs ~6 ms at city scale, a fixed "
+        "`(a)-[:PART_OF]->(cm)` 0.1 ms: LadybugDB's recursive join pays per node table size. What would move "
+        "it: fixed-length hops for the known hierarchy depths (community = a or its parent; street = 1–3 "
+        "fixed hops) in unitCommunities (cobuild/resolvers/questions.py), and the parse/validation caches."),
     "no errors at concurrency": (
-        "see the error codes in the table: TIMEOUT means the per-request graph timeout cancelled a query that "
-        "waited behind others for one of the 4 reader connections on 2 cores."),
+        "W6 at concurrency 32: requests the load generator gave up on after 60 s (`ReadTimeout`), not errors "
+        "of the service. One roll-up statement takes ~3.8 s at city scale (0.5 s for a district of the same "
+        "size on the district network: it scans the whole city), so the service completes ~0.5 roll-ups/s on "
+        "2 cores and 32 concurrent ones queue for over a minute. What would move it: a district-scoped "
+        "roll-up statement (see RSS), caching roll-ups (the figures change slowly), and admission control for "
+        "analyst questions (answer a fast 503/RATE_LIMITED instead of queueing for a minute)."),
     "server peak RSS < 1 GB": (
-        "LadybugDB's buffer pool holding the intermediate results of the heavy analyst statements, not Python "
-        "(the service idles at ~200 MiB; see *Service memory after each operation*: the jump comes with W6, "
-        "the district roll-up, and W4). One roll-up statement needs more than 512 MiB of buffer pool for one "
-        "district (with `buffer_pool_size` capped at 512 MiB it fails with \"buffer pool is full\"), and up to "
-        "4 run at once (one per reader connection); the pool keeps its pages, so RSS stays at the peak. What "
-        "would move it: the roll-up statement (cobuild/resolvers/questions.py) filters `x.id IN ids` after "
-        "scanning every AdminArea/CO_BUILDS_WITH/SIGNED/HOLDS_POSITION of the city — start each OPTIONAL MATCH "
-        "from the area ids instead (`UNWIND ids AS i MATCH (x:AdminArea {id: i})-…`) so it touches one "
-        "district; then cap the pool (`ladybug.Database(buffer_pool_size=…)`, a setting) and admit at most 1–2 "
-        "heavy analyst statements at a time so the cap cannot turn into errors."),
+        "LadybugDB's buffer pool holding the intermediate results of the analyst statements, not Python: "
+        "the service idles at ~220 MiB and stays under 450 MiB through W0–W3; RSS jumps with W4 (matching) "
+        "and W6 (roll-up), up to 4 such statements at once (one per reader connection), and the pool keeps "
+        "its pages. One roll-up statement needs more than 512 MiB of buffer pool even on the district network "
+        "(capped at 512 MiB it fails with \"buffer pool is full\"), so capping the pool alone would turn "
+        "memory into errors. What would move it: the roll-up (cobuild/resolvers/questions.py) filters "
+        "`x.id IN ids` after scanning every AdminArea/CO_BUILDS_WITH/SIGNED/HOLDS_POSITION of the city — "
+        "start each OPTIONAL MATCH from the district's area ids instead; then cap the pool "
+        "(`ladybug.Database(buffer_pool_size=…)` as a setting) and admit 1–2 heavy statements at a time."),
     "bulk load ≥ 100,000": (
-        "Python formatting the CSV rows and LadybugDB's COPY of node tables share the 2 cores. Profile of "
-        "`bulk_load` at city scale: COPY ≈ 60 % (node tables ~50k rows/s: a primary-key index plus 5 "
-        "STRING[] columns per row, `areaPath` the largest; relationship tables 150–550k rows/s), CSV "
-        "formatting ≈ 40 %. Done: strings are quoted only when they must be (COPY reads bare fields ~3× "
-        "faster: COPY time 25 s → 12 s at city scale under load) and the generator hands rows over as value "
-        "tuples (no dict per row: CSV CPU 5.0 s → 4.3 s). What would move it further: Parquet or Arrow input "
-        "(no Python formatting; needs pyarrow), fewer list columns on node tables (areaPath could be derived "
-        "from PART_OF at query time), and a quiet machine — other processes' CPU during the load is printed "
-        "with the rate."),
+        "Python formatting the CSV rows and LadybugDB's COPY of the node tables share the 2 cores; node "
+        "tables copy at ~50k rows/s (a primary-key index and five STRING[] columns per row, `areaPath` the "
+        "largest), relationship tables at 150–550k rows/s. Other processes' CPU during the load is printed "
+        "with the rate: on a busy machine it falls to ~70k/s. What would move it further: Parquet/Arrow "
+        "input (no Python formatting; needs pyarrow) and fewer list columns on node tables."),
 }
 ONE_STATEMENT_OPS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W7n")
 
@@ -358,3 +366,22 @@ def write(doc: dict[str, Any], out: Path) -> list[Path]:
     if chart(doc, out / "latency.png"):
         paths.append(out / "latency.png")
     return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.report [latest.json]``: re-render latest.md and latency.png from the JSON of a run
+    (targets recomputed, explanations from the current ``BOUNDS``); no measurement is changed."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else Path(__file__).resolve().parent / "results" / "latest.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["targets"] = targets(doc)
+    (path.parent / "latest.md").write_text(markdown(doc), encoding="utf-8")
+    chart(doc, path.parent / "latency.png")
+    print(targets_text(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
