@@ -22,9 +22,10 @@ BOUNDS: dict[str, str] = {
         "where it costs a few ms (W2, W7). W0 (`{ __typename }`: HTTP, auth, GraphQL, no statement) is the "
         "floor (~1.9 ms); on top of it every request pays graphql-core's parse and full validation (all spec "
         "rules, re-run on the same document every time) and Strawberry's per-field resolution of the answer. "
-        "Profile of the service under W7 (`python -m bench --profile --ops W7`, see bench/README.md): validation "
-        "≈ 30 % and execution ≈ 24 % of the busy time, the LadybugDB query ≈ 5 %, cobuild's compiler "
-        "(compile.py) ≈ 4 % — so nothing in compile.py/selection.py moves it. What would: Strawberry's "
+        "Profile of the service under W7 at city scale ([profile-W7-top.txt](profile-W7-top.txt), "
+        "`python -m bench --profile --ops W7`): graphql-core validation ≈ 26 % and execution ≈ 22 % of the "
+        "busy time, the LadybugDB query ≈ 17 %, parse ≈ 5 %, cobuild's compiler (compile.py) ≈ 4 % — so "
+        "nothing in compile.py/selection.py moves it. What would: Strawberry's "
         "`ParserCache` + `ValidationCache` extensions in cobuild/schema (measured −30 % p50 at c=1 on the "
         "district network: W1 10.0→7.0 ms, W2 10.2→6.8 ms, W7 6.6→4.6 ms; the query-limit extension must "
         "still run on a cache hit), uvicorn with uvloop + httptools, and plain values for leaf fields."),
