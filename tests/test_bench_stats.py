@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
-from bench.profile import summarize
-from bench.stats import Samples
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is not an installed package
+
+from bench.profile import summarize  # noqa: E402
+from bench.stats import Samples  # noqa: E402
 
 
 def _samples(values: list[float]) -> Samples:
