@@ -159,6 +159,26 @@ def _anchor(q: Q, label_name: str, var: str, node_id: str) -> str:
     return f"MATCH ({var}:{name(label_name)}) WHERE {var}.`id` = {q.add(node_id)}"
 
 
+def below(anchor: str, var: str, carry: Sequence[str], hi: int, where: str = "") -> str:
+    """``OPTIONAL MATCH (anchor)<-[:PART_OF*0..hi]-(var:AdminArea) [WHERE …] WITH carry, var``: the
+    area walk on its own, so the hops that follow start from a bound ``var``. LadybugDB plans a
+    var-length segment followed by further hops in one pattern badly (on the city network a
+    community's co-builders took 60 ms in one pattern and 1 ms split); Neo4j runs either form."""
+    keep = ", ".join(dict.fromkeys([*carry, var]))
+    return (f"OPTIONAL MATCH ({anchor})<-[:`PART_OF`*0..{hi}]-({var}:`AdminArea`)"
+            + (f" WHERE {where}" if where else "") + f" WITH {keep} ")
+
+
+def covered_flag(c: str, carry: Sequence[str], active: str, out: str = "covered") -> str:
+    """Clauses ending ``WITH carry, c, <out>``: whether community ``c`` (or an area up to two levels
+    below it: compound, grid) has an active co-building partner — one walk, then a one-hop EXISTS."""
+    k = f"{c}_k"
+    keep = ", ".join(dict.fromkeys([*carry, c]))
+    return (below(c, k, [*carry, c], 2)
+            + f"WITH {keep}, {k}, EXISTS {{ MATCH ({k})-[ex:`CO_BUILDS_WITH`]->(:`Unit`) WHERE ex.`status` = {active} }} AS {k}c "
+            f"WITH {keep}, max(CASE WHEN {k}c THEN 1 ELSE 0 END) = 1 AS {out} ")
+
+
 AREA_REF = "{`id`: %(v)s.`id`, `name`: %(v)s.`name`, `level`: %(v)s.`level`, `communityType`: %(v)s.`communityType`}"
 
 
@@ -190,7 +210,7 @@ def _sort_key_name(d: dict[str, Any] | None) -> str:
 def q1_co_builders(q: Q, community_id: str, include_compounds: bool, status: str | None) -> Statement:
     where = f" WHERE cb.`status` = {q.add(status)}" if status else ""
     if include_compounds:
-        pattern = "(c)<-[:`PART_OF`*0..2]-(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`)"
+        pattern = below("c", "a", ["c"], 2) + "OPTIONAL MATCH (a)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`)"
     else:
         pattern = "(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE a.`id` = c.`id`" + where.replace(" WHERE ", " AND ")
         where = ""
@@ -200,7 +220,7 @@ def q1_co_builders(q: Q, community_id: str, include_compounds: bool, status: str
     ac, am = q.finish("AdminArea", "c", ["area"], ["items"])
     text = (
         f"{_anchor(q, 'AdminArea', 'c', community_id)} "
-        f"OPTIONAL MATCH {pattern}{where} "
+        f"{'' if include_compounds else 'OPTIONAL MATCH '}{pattern}{where} "
         f"{uc} WITH c, {item} AS items {ac} "
         f"RETURN {am} AS area, c.`level` AS level, items"
     )
@@ -277,10 +297,9 @@ def q3_coverage_gaps(q: Q, area_id: str, community_type: str | None) -> Statemen
     ac, am = q.finish("AdminArea", "root", ["area"], ["communities"])
     text = (
         f"{_anchor(q, 'AdminArea', 'root', area_id)} "
-        f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(c:`AdminArea`) WHERE c.`level` IN {levels}{type_filter} "
-        f"OPTIONAL MATCH (c)-[:`PART_OF`]->(s:`AdminArea`) "
-        f"WITH root, c, s, EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(:`Unit`) "
-        f"WHERE ex.`status` = {active} }} AS covered "
+        f"{below('root', 'c', ['root'], MAX_DEPTH, f'c.`level` IN {levels}{type_filter}')}"
+        f"OPTIONAL MATCH (c)-[:`PART_OF`]->(s:`AdminArea`) WITH root, c, s "
+        f"{covered_flag('c', ['root', 's'], active)}"
         f"{cc} WITH root, {item} AS communities {ac} "
         f"RETURN {am} AS area, root.`level` AS level, communities"
     )
@@ -325,9 +344,13 @@ def q4_resident_units(q: Q, community_id: str) -> Statement:
     ac, am = q.finish("AdminArea", "c", ["area"], ["units"])
     text = (
         f"{_anchor(q, 'AdminArea', 'c', community_id)} "
-        f"OPTIONAL MATCH (u:`Unit`)-[:`LOCATED_IN`]->(x:`AdminArea`)-[:`PART_OF`*0..2]->(c) "
-        f"WITH c, u, x, "
-        f"EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(u) WHERE ex.`status` = {q.add(ACTIVE)} }} AS coBuilds, "
+        f"OPTIONAL MATCH (c)<-[:`PART_OF`*0..2]-(x0:`AdminArea`) WITH c, collect(x0.`id`) AS cids "
+        f"{below('c', 'x', ['c', 'cids'], 2)}"
+        f"OPTIONAL MATCH (u:`Unit`)-[:`LOCATED_IN`]->(x) WITH c, cids, u, x "
+        # LadybugDB cannot use a collected list inside EXISTS ("AGGREGATE_FUNCTION"): count the partners instead
+        f"OPTIONAL MATCH (k:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(u) WHERE ex.`status` = {q.add(ACTIVE)} AND k.`id` IN cids "
+        f"WITH c, u, x, count(k) > 0 AS coBuilds "
+        f"WITH c, u, x, coBuilds, "
         f"EXISTS {{ MATCH (u)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[:`REPORTS_TO`]->(:`PartyOrganization`)<-[:`HAS_PARTY_ORG`]-(c) }} AS reports "
         f"{uc} WITH c, {item} AS units {ac} "
         f"RETURN {am} AS area, c.`level` AS level, units"
@@ -368,28 +391,33 @@ def q5_rollup(q: Q, area_id: str) -> Statement:
                       extra=("metric", "value", "asOf"))
     ac, am = q.finish("AdminArea", "root", ["area"], [*[k.strip() for k in keep.split(",")][1:], "ag1", "ag2", "ag3",
                                                      "partTime", "statistics"])
+    # Each count walks the subtree once more from the area rows (``below``) and takes one hop from
+    # there: no pattern filters every area of the city by ``id IN ids``, no var-length walk is followed
+    # by hops in the same pattern (both are slow on LadybugDB; see ``below``).
     text = (
         f"{_anchor(q, 'AdminArea', 'root', area_id)} "
-        f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`) "
-        f"WITH root, collect(DISTINCT a.`id`) AS ids "
-        f"OPTIONAL MATCH (c:`AdminArea`) WHERE c.`id` IN ids AND c.`level` IN {q.add(COMMUNITY_LEVELS)} "
-        f"WITH root, ids, count(DISTINCT c) AS communitiesTotal, "
-        f"sum(CASE WHEN c IS NOT NULL AND EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(:`Unit`) "
-        f"WHERE ex.`status` = {active} }} THEN 1 ELSE 0 END) AS communitiesCovered "
-        f"OPTIONAL MATCH (x:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE x.`id` IN ids AND cb.`status` = {active} "
-        f"WITH root, ids, communitiesTotal, communitiesCovered, "
+        f"{below('root', 'c', ['root'], MAX_DEPTH, f'c.`level` IN {q.add(COMMUNITY_LEVELS)}')}"
+        f"{covered_flag('c', ['root'], active, 'cov')}"
+        f"WITH root, count(c) AS communitiesTotal, sum(CASE WHEN cov THEN 1 ELSE 0 END) AS communitiesCovered "
+        f"{below('root', 'x', ['root', 'communitiesTotal', 'communitiesCovered'], MAX_DEPTH)}"
+        f"OPTIONAL MATCH (x)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE cb.`status` = {active} "
+        f"WITH root, communitiesTotal, communitiesCovered, "
         f"count(DISTINCT CASE WHEN u.`unitType` IN {q.add(list(model.AGENCY_INSTITUTION_TYPES))} THEN u.`id` ELSE NULL END) AS agencies, "
         f"count(DISTINCT CASE WHEN u.`unitType` IN {q.add(list(model.TWO_NEW_TYPES))} THEN u.`id` ELSE NULL END) AS twoNew, "
         f"count(DISTINCT u) AS units, count(DISTINCT cb.`pairingId`) AS pairings "
-        f"OPTIONAL MATCH (y:`AdminArea`)-[:`SIGNED`]->(g1:`Agreement`) WHERE y.`id` IN ids "
-        f"WITH {keep}, ids, collect(DISTINCT g1.`id`) AS ag1 "
-        f"OPTIONAL MATCH (z:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[:`SIGNED`]->(g2:`Agreement`) WHERE z.`id` IN ids "
-        f"WITH {keep}, ids, ag1, collect(DISTINCT g2.`id`) AS ag2 "
-        f"OPTIONAL MATCH (w:`AdminArea`)-[cw:`CO_BUILDS_WITH`]->(:`Unit`) WHERE w.`id` IN ids "
+        f"{below('root', 'y', keep.split(', '), MAX_DEPTH)}"
+        f"OPTIONAL MATCH (y)-[:`SIGNED`]->(g1:`Agreement`) "
+        f"WITH {keep}, collect(DISTINCT g1.`id`) AS ag1 "
+        f"{below('root', 'z', [*keep.split(', '), 'ag1'], MAX_DEPTH)}"
+        f"OPTIONAL MATCH (z)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[:`SIGNED`]->(g2:`Agreement`) "
+        f"WITH {keep}, ag1, collect(DISTINCT g2.`id`) AS ag2 "
+        f"{below('root', 'w', [*keep.split(', '), 'ag1', 'ag2'], MAX_DEPTH)}"
+        f"OPTIONAL MATCH (w)-[cw:`CO_BUILDS_WITH`]->(:`Unit`) WITH {keep}, ag1, ag2, cw "
         f"OPTIONAL MATCH (g3:`Agreement`)-[:`FORMALIZES`]->(pw:`Pairing`) WHERE pw.`id` = cw.`pairingId` "
-        f"WITH {keep}, ids, ag1, ag2, collect(DISTINCT g3.`id`) AS ag3 "
-        f"OPTIONAL MATCH (v:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)<-[hp:`HOLDS_POSITION`]-(pp:`Person`) "
-        f"WHERE v.`id` IN ids AND hp.`role` = {q.add('PART_TIME_COMMITTEE_MEMBER')} "
+        f"WITH {keep}, ag1, ag2, collect(DISTINCT g3.`id`) AS ag3 "
+        f"{below('root', 'v', [*keep.split(', '), 'ag1', 'ag2', 'ag3'], MAX_DEPTH)}"
+        f"OPTIONAL MATCH (v)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)<-[hp:`HOLDS_POSITION`]-(pp:`Person`) "
+        f"WHERE hp.`role` = {q.add('PART_TIME_COMMITTEE_MEMBER')} "
         f"WITH {keep}, ag1, ag2, ag3, count(DISTINCT pp) AS partTime "
         f"OPTIONAL MATCH (root)-[:`HAS_STATISTIC`]->(st:`Statistic`) "
         f"{sc} WITH {keep}, ag1, ag2, ag3, partTime, {collect_map('st', sm)} AS statistics {ac} "
@@ -607,13 +635,20 @@ def q11_match_demands(q: Q, community_id: str) -> Statement:
     ac, am = q.finish("AdminArea", "c", ["area"], ["matches"])
     text = (
         f"{_anchor(q, 'AdminArea', 'c', community_id)} "
+        # The tiers compare ids with lists computed once for the community (its areas, its partners,
+        # its street's areas) instead of walking the area tree again for every candidate match.
+        f"{below('c', 'k', ['c'], 2)}"
+        f"OPTIONAL MATCH (k)-[ex:`CO_BUILDS_WITH`]->(pu:`Unit`) WHERE ex.`status` = {q.add(ACTIVE)} "
+        f"WITH c, collect(DISTINCT k.`id`) AS cids, collect(DISTINCT pu.`id`) AS pids "
+        f"OPTIONAL MATCH (c)-[:`PART_OF`]->(sx:`AdminArea`) WHERE sx.`level` IN {q.add(STREET_LEVELS)} "
+        f"WITH c, cids, pids, sx OPTIONAL MATCH (sx)<-[:`PART_OF`*0..3]-(z:`AdminArea`) "
+        f"WITH c, cids, pids, collect(DISTINCT z.`id`) AS sids "
         f"OPTIONAL MATCH (c)-[:`PUBLISHES`]->(d:`Demand`)-[:`IN_CATEGORY`]->(cat:`Category`)<-[:`IN_CATEGORY`]-(r:`Resource`)<-[:`OFFERS`]-(u:`Unit`) "
         f"WHERE d.`status` = {q.add('PUBLISHED')} "
-        f"WITH c, d, cat, r, u, "
-        f"EXISTS {{ MATCH (c)<-[:`PART_OF`*0..2]-(:`AdminArea`)-[ex:`CO_BUILDS_WITH`]->(u) WHERE ex.`status` = {q.add(ACTIVE)} }} AS partner, "
-        f"EXISTS {{ MATCH (u)-[:`LOCATED_IN`]->(:`AdminArea`)-[:`PART_OF`*0..2]->(c) }} AS sameCommunity, "
-        f"EXISTS {{ MATCH (u)-[:`LOCATED_IN`]->(:`AdminArea`)-[:`PART_OF`*0..3]->(sx:`AdminArea`)<-[:`PART_OF`]-(c) "
-        f"WHERE sx.`level` IN {q.add(STREET_LEVELS)} }} AS sameStreet "
+        f"WITH c, cids, pids, sids, d, cat, r, u OPTIONAL MATCH (u)-[:`LOCATED_IN`]->(ul:`AdminArea`) "
+        f"WITH c, d, cat, r, u, u.`id` IN pids AS partner, "
+        f"count(CASE WHEN ul.`id` IN cids THEN 1 ELSE NULL END) > 0 AS sameCommunity, "
+        f"count(CASE WHEN ul.`id` IN sids THEN 1 ELSE NULL END) > 0 AS sameStreet "
         f"{dc} {rc} {uc} WITH c, {item} AS matches {ac} "
         f"RETURN {am} AS area, c.`level` AS level, matches"
     )
