@@ -218,3 +218,24 @@ async def test_graphiql_introspection_passes_the_limits(make_client):
                                 schema_description=True, input_value_deprecation=True)
     r = await c.post(q)
     assert r.status_code == 200 and "errors" not in r.json() and r.json()["data"]["__schema"]["queryType"]
+
+
+async def test_cached_documents_still_meet_every_limit(make_client):
+    """Parse and validation are cached per document; the limits run on every request all the same,
+    and an invalid document's errors are made afresh each time (their own request id)."""
+    c = await make_client()
+    valid = "query($id: ID!) { node(id: $id) { id } }"
+    for _ in range(3):
+        assert _code(await c.post(valid, {"id": "nope"})) == "VALIDATION"  # parsed and validated once, then cached
+    costly = "{ units(first: 100) { nodes { partyTo(first: 100) { node { id } } } } }"
+    ids = set()
+    for _ in range(2):
+        r = await c.post(costly)
+        assert _code(r) == "QUERY_TOO_COSTLY"
+        bad = await c.post("{ noSuchField }")
+        assert _code(bad) == "GRAPHQL_VALIDATION"
+        ids.add(bad.json()["errors"][0]["extensions"]["requestId"])
+    assert len(ids) == 2
+    # the same cached document under a stricter server: refused by that server's limit
+    strict = await make_client(max_depth=1)
+    assert _code(await strict.post(valid, {"id": "nope"})) == "QUERY_TOO_DEEP"
