@@ -161,7 +161,9 @@ def serve() -> None:
 
     settings = _settings()
     console.print(f"cobuild on http://{settings.host}:{settings.port}/graphql ({settings.engine_name} store)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    # uvicorn's own access lines would repeat the JSON access log (cobuild.access) without its fields
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                access_log=False)
 
 
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
