@@ -67,6 +67,10 @@ class QueryTimeoutError(EngineError):
     pass
 
 
+class StoreBusyError(EngineError):
+    """The store had no memory left for this statement (others were using it): retry shortly."""
+
+
 class ClientSafeError(CobuildError):
     """An error whose message is written for the person who sent the request."""
 

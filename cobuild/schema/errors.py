@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from cobuild.errors import ClientSafeError, EngineUnavailableError, QueryTimeoutError, StoreLockedError
+from cobuild.errors import ClientSafeError, EngineUnavailableError, QueryTimeoutError, StoreBusyError, StoreLockedError
 
 log = logging.getLogger("cobuild.errors")
 
@@ -31,6 +31,9 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     elif isinstance(original, (EngineUnavailableError, StoreLockedError)):
         ext["code"] = "DB_UNAVAILABLE"
         message = "the graph store is unavailable; try again shortly"
+    elif isinstance(original, StoreBusyError):
+        ext["code"] = "DB_BUSY"
+        message = "the graph store is busy with other heavy queries; try again shortly"
     elif isinstance(original, QueryTimeoutError):
         ext["code"] = "TIMEOUT"
         message = "the query took too long and was cancelled; narrow it (smaller pages, fewer hops)"

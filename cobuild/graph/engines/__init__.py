@@ -14,7 +14,7 @@ def make_engine(settings: Settings) -> GraphEngine:
                            max_retry_s=settings.neo4j_max_retry_s)
     from cobuild.graph.engines.ladybug import LadybugEngine
 
-    return LadybugEngine(settings.db_path)
+    return LadybugEngine(settings.db_path, readers=settings.ladybug_readers, buffer_pool_mb=settings.ladybug_buffer_pool_mb)
 
 
 __all__ = ["GraphEngine", "StatementCounter", "Tx", "make_engine"]

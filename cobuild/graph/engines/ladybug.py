@@ -48,6 +48,7 @@ from cobuild.errors import (
     EngineError,
     EngineUnavailableError,
     QueryTimeoutError,
+    StoreBusyError,
     StoreLockedError,
 )
 from cobuild.graph import model
@@ -91,6 +92,8 @@ def map_error(exc: BaseException, engine: str = "ladybug") -> EngineError:
     text = str(exc)
     if "Interrupted" in text:
         return QueryTimeoutError("the query was interrupted (timeout)", engine=engine, original=exc)
+    if "buffer pool is full" in text:
+        return StoreBusyError("the store's query memory is in use by other statements", engine=engine, original=exc)
     if "duplicated primary key" in text or "violates" in text:
         return ConstraintViolationError("a uniqueness rule was violated", engine=engine, original=exc)
     if "Could not set lock" in text:
@@ -143,10 +146,11 @@ class LadybugEngine(GraphEngine):
     dialect = DIALECTS["ladybug"]
 
     def __init__(self, path: str | Path, *, readers: int = 4, read_only: bool = False,
-                 retry_min_s: float = 0.05, retry_max_s: float = 2.0) -> None:
+                 retry_min_s: float = 0.05, retry_max_s: float = 2.0, buffer_pool_mb: int = 0) -> None:
         super().__init__()
         self.path = str(path)
         self.readers = readers
+        self.buffer_pool_mb = buffer_pool_mb  # 0 = LadybugDB's default (a share of the machine's memory)
         self.read_only = read_only
         self._db: Any = None
         self._pool: asyncio.Queue[Any] = asyncio.Queue()  # never block the event loop waiting for a connection
@@ -226,7 +230,7 @@ class LadybugEngine(GraphEngine):
             self._next_try = 0.0
 
     def _connect(self) -> tuple[Any, list[Any], Any]:
-        db = ladybug.Database(self.path, read_only=self.read_only)
+        db = ladybug.Database(self.path, read_only=self.read_only, buffer_pool_size=self.buffer_pool_mb * 1024 * 1024)
         try:
             readers = [ladybug.Connection(db, num_threads=1) for _ in range(self.readers)]
             writer = ladybug.Connection(db, num_threads=1)
