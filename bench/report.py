@@ -258,6 +258,10 @@ def markdown(doc: dict[str, Any]) -> str:
         + (f"; other processes used {gen_m['other_cores']:.2f} cores meanwhile" if gen_m.get("other_cores") is not None else "")
         + ").",
         "",
+        *([f"**Warning**: cobuild's source changed during this run (capture {env.get('code_at_capture')}, "
+           f"service start {env.get('code_at_service_start')}, end {env.get('code_at_end')}): the baseline and the "
+           "service may have run different statements, and the ratios are not comparable.", ""]
+          if len({env.get(k) for k in ("code_at_capture", "code_at_service_start", "code_at_end")} - {None}) > 1 else []),
         f"**Service**: cold start (spawn `cobuild serve` → `/readyz` 200) **{_f(s['cold_start_s'])} s**; "
         f"peak RSS (VmHWM) **{_mib(s['peak_rss_bytes'])}** (at the end {_mib(s['rss_at_end_bytes'])}).",
         "",

@@ -354,6 +354,7 @@ async def load_phase(server: Server, ops: list[wl.Operation], levels: list[int],
     for op in ops:
         if op.key not in available:
             continue
+        wait_quiet(min(args.wait_quiet, 120), exclude={server.pid})  # per operation, on a shared machine
         if op.key == "W8":
             queue = collections.deque(op.variants)
             used: list[dict[str, Any]] = []
@@ -408,13 +409,25 @@ def make_key(keys_path: Path) -> str:
     return str(json.loads(r.stdout.strip().splitlines()[-1])["key"])
 
 
-def wait_quiet(limit_s: float, threshold: float = 0.3) -> None:
-    """Wait (at most ``limit_s``) until processes other than this one use < ``threshold`` cores."""
+def code_fingerprint() -> str:
+    """A hash of cobuild's source: the baseline replays the statements captured from this code, so the
+    service must start on the same code (others may be editing the checkout during a run)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "cobuild").rglob("*.py")):
+        h.update(str(path.relative_to(ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def wait_quiet(limit_s: float, threshold: float = 0.3, exclude: set[int] | None = None) -> None:
+    """Wait (at most ``limit_s``) until processes other than this one (and ``exclude``) use < ``threshold`` cores."""
     if limit_s <= 0:
         return
     t0 = time.perf_counter()
     while True:
-        busy = busy_processes({os.getpid()}, min_cpu=0.05, sample_s=2.0)
+        busy = busy_processes({os.getpid(), *(exclude or set())}, min_cpu=0.05, sample_s=2.0)
         other = sum(p["cores"] for p in busy)
         if other < threshold:
             log(f"machine quiet (other processes {other:.2f} cores)")
@@ -444,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wait_quiet(args.wait_quiet)
     env["busy_before_baseline"] = busy_processes({os.getpid()})
+    env["code_at_capture"] = code_fingerprint()
     pre = asyncio.run(capture_and_baseline(store, ops, args, keys_path, api_key, levels))
     fields = pre["schema_fields"]
     available = {op.key for op in ops if op.root_field in set(fields.get(op.kind, []))}
@@ -459,6 +473,10 @@ def main(argv: list[str] | None = None) -> int:
     env["busy_before_service"] = busy_processes({os.getpid()})
     log("starting the service (cobuild serve under uvicorn) …")
     server.start()
+    env["code_at_service_start"] = code_fingerprint()
+    if env["code_at_service_start"] != env["code_at_capture"]:
+        log("WARNING: cobuild's code changed between the capture and the service start; the baseline and the "
+            "service may run different statements (see the report)")
     log(f"ready in {server.cold_start_s:.2f}s on {server.base}")
     try:
         graphql = asyncio.run(load_phase(server, ops, levels, args, api_key, available))
@@ -466,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     env["loadavg_end"] = loadavg()
+    env["code_at_end"] = code_fingerprint()
     if profile_raw is not None and profile_raw.exists():
         from bench.profile import summarize
 
