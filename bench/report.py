@@ -117,6 +117,7 @@ def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report:
             "key": op.key, "title": op.title, "root_field": op.root_field, "kind": op.kind,
             "available": op.key not in missing, "query": op.query.strip(), "levels": rows,
             "inprocess_statements": pre["inprocess_statements"].get(op.key),
+            "capture_errors": (pre.get("capture_errors") or {}).get(op.key),
             "baseline_cypher_sample": (pre["captured"].get(op.key) or [None])[0],
             "memory_after": graphql.get(op.key, {}).get("memory_after"),
         })
@@ -306,6 +307,11 @@ def markdown(doc: dict[str, Any]) -> str:
                 f"| {op['key']} | {r['concurrency']} | {_f(g.get('p50_ms'))} | {_f(g.get('p95_ms'))} | {_f(g.get('p99_ms'))} | "
                 f"{_f(g.get('throughput_per_s'), 0)} | {err_txt} | {exp_txt} | {st_txt} | {_f(b.get('p50_ms'))} | "
                 f"{_f(b.get('p95_ms'))} | {_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} | {_f(_other(g))} |")
+    cap_errs = {o["key"]: o.get("capture_errors") for o in doc["operations"] if o.get("capture_errors")}
+    if cap_errs:
+        lines += ["", "**Errors in the capture** (each variable set sent once, one at a time, in-process before the "
+                  "baseline; those variable sets are left out of the baseline): "
+                  + "; ".join(f"{k}: {v}" for k, v in cap_errs.items()) + "."]
     lines += ["", "## Service memory after each operation", "",
               "| after | RSS | peak RSS so far |", "|---|---:|---:|"]
     for op in doc["operations"]:

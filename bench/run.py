@@ -101,7 +101,7 @@ async def capture_and_baseline(store: Path, ops: list[wl.Operation], args: argpa
     settings = Settings(db_path=store, neo4j_uri=None, keys_path=keys_path, rate_limit_per_s=0, log_level="WARNING")
     engine = make_engine(settings)
     await engine.open()
-    out: dict[str, Any] = {"facts": {}, "captured": {}, "baseline": {}, "inprocess_statements": {}}
+    out: dict[str, Any] = {"facts": {}, "captured": {}, "baseline": {}, "inprocess_statements": {}, "capture_errors": {}}
     try:
         t0 = time.perf_counter()
         out["facts"] = await wl.draw_variables(engine, random.Random(args.seed), args.variants)
@@ -134,14 +134,22 @@ async def capture_and_baseline(store: Path, ops: list[wl.Operation], args: argpa
                                           headers={"x-api-key": api_key})
                     body = r.json()
                     ok, code = classify(op.key, r.status_code, body)
-                    if not ok:
-                        raise SystemExit(f"{op.key} failed in capture with {code}: {json.dumps(body, ensure_ascii=False)[:600]}")
+                    if not ok:  # counted and reported; the baseline replays the variants that answered
+                        failures = out["capture_errors"].setdefault(op.key, {})
+                        failures[code or "UNKNOWN"] = failures.get(code or "UNKNOWN", 0) + 1
+                        if code in (None, "UNKNOWN", "INTERNAL", "NO_DATA") or code.startswith("HTTP_"):
+                            raise SystemExit(f"{op.key} failed in capture with {code}: "
+                                             f"{json.dumps(body, ensure_ascii=False)[:600]}")
+                        continue
                     counts.append(len(recorded))
                     stmts_per_variant.append([s for s, _m in recorded])
                     if op.key == "W7":
                         page = body["data"]["units"]["pageInfo"]
                         if page["hasNextPage"]:
                             wl.W7N.variants.append({**variables, "after": page["endCursor"]})
+                if not stmts_per_variant:
+                    log(f"capture {op.key}: no variant answered ({out['capture_errors'].get(op.key)}); no baseline")
+                    continue
                 captured[op.key] = stmts_per_variant
                 out["inprocess_statements"][op.key] = {"min": min(counts), "max": max(counts)}
                 if op.key == "W7" and wl.W7N in ops:
@@ -160,7 +168,8 @@ async def capture_and_baseline(store: Path, ops: list[wl.Operation], args: argpa
                         stmts_per_variant.append([s for s, _m in recorded])
                     captured["W7n"] = stmts_per_variant
                     out["inprocess_statements"]["W7n"] = {"min": min(counts), "max": max(counts)}
-                log(f"captured {op.key}: {len(op.variants)} variants, statements/request "
+                log(f"captured {op.key}: {len(stmts_per_variant)} of {len(op.variants)} variants answered "
+                    f"(errors {out['capture_errors'].get(op.key, {})}), statements/request "
                     f"{out['inprocess_statements'][op.key]}")
         engine.run = real_run  # type: ignore[method-assign]
         out["schema_fields"] = {k: sorted(v) for k, v in schema_fields.items()}
