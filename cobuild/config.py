@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     neo4j_max_retry_s: float = Field(15.0, ge=0, description="How long the Neo4j driver retries a unit of work after a transient failure (server unreachable, leader switch) before answering DB_UNAVAILABLE")
     db_path: Path = Field(Path("data/cobuild.lbdb"), description="LadybugDB database directory")
     ladybug_readers: int = Field(2, ge=1, le=64, description="LadybugDB read connections (parallel reads); one per core is enough")
-    ladybug_buffer_pool_mb: int = Field(640, ge=0, description="LadybugDB buffer pool in MiB (0 = LadybugDB's default, a share of the machine's memory); a statement that finds it full answers DB_BUSY")
+    ladybug_buffer_pool_mb: int = Field(0, ge=0, description="LadybugDB buffer pool in MiB (0 = LadybugDB's default, a share of the machine's memory). A cap bounds RSS, but LadybugDB 0.22 may keep a capped pool full after heavy statements (every later statement, writes too, answers DB_BUSY): leave 0 unless measured")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
