@@ -18,15 +18,17 @@ RATIO_OPS = ("W1", "W2", "W3", "W6", "W7")
 # experiments on this machine; see bench/README.md "Findings". Keyed by the start of the target's name.
 BOUNDS: dict[str, str] = {
     "GraphQL p50 ≤ 1.5×": (
-        "no valid floor in this run. The baseline runs in the bench process on an engine with the service's "
-        "default settings (640 MiB buffer pool since 4ea9f28); its pool filled while W6 was captured and then "
-        "refused most baseline statements (W1 at c=1: every run `StoreBusyError`; W6, W7: no variable set "
-        "answered in the capture) and ran the rest slowly (W2's baseline 16 ms against 5.9 ms through the "
-        "service). The run before the pool cap (commit e9789c3, older statements) measured W1 1.15×, W2 "
-        "1.69×, W3 1.00×, W6 1.03×, W7 2.34×, missed on the cheap statements by a fixed per-request cost: "
-        "W0, that cost's floor, is now 0.92 ms (uvloop + httptools, 74a20af; was 1.87 ms) and the parse and "
-        "validation of a known document are cached (662240d; the W7 profile showed them at ≈ 30 % of the "
-        "busy time). What would move it: the buffer-pool problem below; then re-run."),
+        "a fixed per-request cost of a few ms, so the ratio is met where the statement costs ≥ 20 ms (W3, W6; "
+        "W4 and W5 too) and missed where it costs 1–5 ms (W1 1.25 ms, W2 2.7 ms, W7 4.9 ms at c=1). W0, the "
+        "floor (HTTP + auth + GraphQL without a statement), is 0.94 ms with uvloop + httptools (74a20af); parse "
+        "and validation of a known document are cached (662240d: 0 % in the profile, were ≈ 30 %). The rest, "
+        "from the W1 profile after the cache ([profile-W1-top.txt](profile-W1-top.txt)): graphql-core/Strawberry "
+        "execution of the answer ≈ 25 % of the busy time (a resolver call, info object and completion per field "
+        "of every co-builder), the LadybugDB query ≈ 23 %, query limits ≈ 6 %, the access log ≈ 3 %, cobuild's "
+        "compiler ≈ 2 % — so compile.py/selection.py are not the lever. What would move it: return the "
+        "compiled statement's rows as plain values for leaf-only objects (no per-field resolvers), fewer "
+        "Strawberry field extensions on hot types, or cache whole answers of the page questions (W1/W2) for a "
+        "few seconds. A 1.5× bound on a 1 ms statement means ≤ 0.6 ms of Python per request, below W0 itself."),
     "W1 p50 < 10 ms": (
         "the statement: the baseline alone is ~60 ms at city scale (4 ms on the district network). "
         "`(c)<-[:PART_OF*0..2]-(a)-[cb:CO_BUILDS_WITH]->(u)` in one pattern is planned from the "
@@ -54,12 +56,14 @@ BOUNDS: dict[str, str] = {
         "control that queues heavy reads); until then the default pool (0 = LadybugDB's own) gave no DB_BUSY "
         "in the run before (RSS 2.2–2.7 GB)."),
     "server peak RSS < 1 GB": (
-        "the 640 MiB buffer pool plus the Python process (~190 MiB idle, W0) plus memory LadybugDB allocates "
-        "outside the pool per connection and per statement; it crossed 1 GB with W6 (see *Service memory "
-        "after each operation*). Before the cap the pool grew to 2.2–2.7 GB with the heavy analyst statements "
-        "(W4 matching, W6 roll-up). What would move it: a smaller pool once the DB_BUSY problem above is "
-        "solved, and statements that touch less (the roll-up and matching rewrites of b3b42e5 already cut "
-        "their time 14–17×)."),
+        "LadybugDB's buffer pool holding the intermediate results of the analyst statements, not Python: the "
+        "service idles at ~220 MiB (W0) and stays under 350 MiB through W1–W3; RSS rises with W4 (matching, "
+        "~720 MiB) and W6 (roll-up, 1.3 GB peak) with 2 reader connections, and the pool keeps its pages. A "
+        "640 MiB cap (4ea9f28) brought the peak to 1.2 GB but LadybugDB then kept the pool full after heavy "
+        "statements and refused everything with DB_BUSY, writes included (previous run, 0e09761); 8cadd98 took "
+        "the cap out again. What would move it: statements that touch less (matching W4 and roll-up W6 "
+        "dominate), fewer concurrent heavy statements (admission control), and a pool cap only once "
+        "LadybugDB releases pages after a full-pool error."),
     "bulk load ≥ 100,000": (
         "this run's load shared the 2 cores with another process (a test suite, ~0.9 cores, printed above); "
         "the same generator and bulk_load code measured 142,828 and 149,921 relationships/s on a quiet "
