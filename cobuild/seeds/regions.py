@@ -3,17 +3,17 @@
 ``areaPath`` is what authorization matches a principal's granted areas against (issue #4): a record
 is in a street's scope when the street is on its path.
 
-Row-level scopes and analysts filter by district; the articles never say "this unit is in district
-X" directly, but the graph does: an area's district is up its ``PART_OF`` chain, a unit's is where it
-is ``LOCATED_IN``, a party organisation's is its owner's, a pairing's is its host's, and so on. The
-propagation follows the edges in :data:`LINKS` until nothing changes.
+Analysts filter by district; the articles never say "this unit is in district X" directly, but the
+graph does: an area's home is itself, a unit's is where it is ``LOCATED_IN``, a party organisation's
+is its owner's, a pairing's is its host's, and so on. The propagation follows the edges in
+:data:`LINKS` until nothing changes; the region is the district on the resulting path.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-# (relationship type, which end inherits from the other: "from" takes the region of "to" or vice versa)
+# (relationship type, which end inherits from the other: "from" takes the home area of "to" or vice versa)
 LINKS: tuple[tuple[str, str], ...] = (
     ("PART_OF", "from"),
     ("LOCATED_IN", "from"),
@@ -42,10 +42,20 @@ LINKS: tuple[tuple[str, str], ...] = (
 
 
 def fill_regions(nodes: dict[str, list[dict[str, Any]]], rels: Iterable[tuple[str, dict[str, Any]]]) -> int:
-    """Set ``regionId`` and ``areaPath`` in place where they are empty; return how many got a region."""
-    rels = list(rels)
-    filled = _fill_regions(nodes, rels)
+    """Set ``areaPath`` and ``regionId`` in place where they are empty; return how many got a region.
+
+    The region is read off the path (its DISTRICT-level area), so the two can never disagree."""
     fill_area_paths(nodes, rels)
+    district = {row["id"] for row in nodes.get("AdminArea", []) if row.get("level") == "DISTRICT"}
+    filled = 0
+    for rows in nodes.values():
+        for row in rows:
+            if row.get("regionId"):
+                continue
+            region = next((a for a in row.get("areaPath") or () if a in district), None)
+            if region is not None:
+                row["regionId"] = region
+                filled += 1
     return filled
 
 
@@ -96,35 +106,3 @@ def fill_area_paths(nodes: dict[str, list[dict[str, Any]]], rels: Iterable[tuple
             h = home.get(row["id"]) or (row.get("regionId") if row.get("regionId") in areas else None)
             if h is not None:
                 row["areaPath"] = chain(h)
-
-
-def _fill_regions(nodes: dict[str, list[dict[str, Any]]], rels: list[tuple[str, dict[str, Any]]]) -> int:
-    by_id = {row["id"]: row for rows in nodes.values() for row in rows}
-    region: dict[str, str] = {}
-    for row in nodes.get("AdminArea", []):
-        if row.get("level") == "DISTRICT":
-            region[row["id"]] = row["id"]
-    for row in by_id.values():
-        if row.get("regionId"):
-            region.setdefault(row["id"], row["regionId"])
-    edges = [(t, r["from"], r["to"]) for t, r in rels]
-    order = {t: i for i, (t, _) in enumerate(LINKS)}
-    heir = dict(LINKS)
-    edges.sort(key=lambda e: order.get(e[0], len(order)))
-    changed = True
-    while changed:
-        changed = False
-        for t, a, b in edges:
-            side = heir.get(t)
-            if side is None:
-                continue
-            child, parent = (a, b) if side == "from" else (b, a)
-            if child not in region and parent in region:
-                region[child] = region[parent]
-                changed = True
-    filled = 0
-    for node_id, row in by_id.items():
-        if not row.get("regionId") and node_id in region:
-            row["regionId"] = region[node_id]
-            filled += 1
-    return filled
