@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from cobuild.auth.principal import ANONYMOUS, Principal
+from cobuild.auth.principal import Principal
 from cobuild.errors import ForbiddenError
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, Statement, name
@@ -78,7 +78,7 @@ class ReadScope:
 
     @classmethod
     def of(cls, context: Any) -> "ReadScope":
-        return cls(getattr(context, "viewer", None) or ANONYMOUS, context.dialect)
+        return cls(context.principal, context.dialect)
 
     def _areas(self, params: Params) -> str | None:
         return params.add(sorted(set(self.principal.area_ids))) if self.principal.area_ids else None
@@ -117,9 +117,9 @@ class ReadScope:
         if prop not in self.personal(label_name):
             return ref
         cond = self.entitled(var, label_name, params)
-        mask = params.add([MASK] if model.label(label_name).prop(prop).is_list else MASK)
         if cond == "true":
             return ref
+        mask = params.add([MASK] if model.label(label_name).prop(prop).is_list else MASK)
         if cond == "false":
             return f"CASE WHEN {ref} IS NULL THEN NULL ELSE {mask} END"
         return f"CASE WHEN {ref} IS NULL OR {cond} THEN {ref} ELSE {mask} END"
@@ -135,9 +135,6 @@ class ReadScope:
     def may_order_by(self, label_name: str, prop: str) -> bool:
         """Ordering (and cursors, which carry the last value) by personal data: admin only."""
         return prop not in self.personal(label_name) or self.principal.role == "admin"
-
-
-UNRESTRICTED = None  # a compiler called with scope=None reads as an admin (internal callers only)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -200,9 +197,9 @@ async def authorize_write(tx: Any, principal: Principal, action: str, *, areas: 
 
     ``areas``: ids whose ``areaPath`` must meet an area role's granted areas; ``own``: ids of which
     at least one must belong to a unit principal's unit. Targets that do not exist are left to the
-    mutation's own rules (NOT_FOUND), which run next in the same unit of work.
+    mutation's own rules (NOT_FOUND), which run next in the same unit of work. The role-level
+    :func:`check_action` ran before the unit of work began (no statement for a refused role).
     """
-    check_action(principal, action)
     if principal.role == "admin":
         return
     area_ids = [a for a in areas if a] if principal.role in AREA_WRITERS else []

@@ -48,7 +48,8 @@ def _text(value: str | None, field: str, *, required: bool = False, max_len: int
 async def _write(engine: GraphEngine, principal: Principal, action: str, work: Callable[[Tx], Awaitable[Outcome]],
                  *, areas: Sequence[str] = (), own: Sequence[str] = ()) -> Outcome:
     """``work`` as one write unit of work whose first step is the authorization check: a refused
-    principal gets FORBIDDEN before anything is read for the rules or written."""
+    principal gets FORBIDDEN before anything is read for the rules or written (a role that may not
+    write at all, before the unit of work even begins)."""
     access.check_action(principal, action)
 
     async def guarded(tx: Tx) -> Outcome:

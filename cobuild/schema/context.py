@@ -20,5 +20,12 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def principal(self) -> Any:
+        """Who is asking: the authenticated principal, or the anonymous one."""
+        from cobuild.auth.principal import ANONYMOUS
+
+        return self.viewer or ANONYMOUS
+
+    @property
     def dialect(self) -> Any:
         return self.engine.dialect

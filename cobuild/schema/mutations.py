@@ -19,7 +19,6 @@ from strawberry.types import Info
 
 from cobuild.graph import model
 from cobuild.graph.rules import Outcome
-from cobuild.auth.principal import ANONYMOUS, Principal
 from cobuild.resolvers import mutations as run
 
 # ------------------------------------------------------------------------------------------------
@@ -52,11 +51,6 @@ ClaimModeEnum = model_enum(model.CLAIM_MODES, "CLAIMED", "mode")
 ClaimRoleEnum = model_enum(model.CLAIM_ROLES, "CLAIMED", "role")
 DirectionEnum = model_enum(model.DIRECTIONS, "Evaluation", "direction")
 OutcomeEnum = model_enum(model.EVALUATION_OUTCOMES, "Evaluation", "outcome")
-
-
-def _viewer(info: Info) -> Principal:
-    """The authenticated principal (anonymous when the request carried no credential)."""
-    return getattr(info.context, "viewer", None) or ANONYMOUS
 
 
 def _v(value: Any) -> Any:
@@ -315,7 +309,7 @@ def _upsert_field(label_name: str) -> Any:
         partner: Annotated[str, _arg("合作方代码(小写字母、数字、-、_)", "Partner key (lower-case letters, digits, - and _)")],
         items: Annotated[list[input_cls], _arg("条目(最多500条)", "Items (at most 500)")],  # type: ignore[valid-type]
     ) -> UpsertPayload:
-        o = await run.upsert_batch(info.context.engine, _viewer(info), label_name, partner, [_item_dict(label_name, i) for i in items])
+        o = await run.upsert_batch(info.context.engine, info.context.principal, label_name, partner, [_item_dict(label_name, i) for i in items])
         return UpsertPayload(created=o.ids["created"], updated=o.ids["updated"], unchanged=o.ids["unchanged"],
                              ids=[strawberry.ID(i) for i in o.ids["ids"]])
 
@@ -335,13 +329,13 @@ def _upsert_field(label_name: str) -> Any:
 class Mutation:
     @strawberry.mutation(description="新建结对(规则 A1、A2、A5;派生共建边同步更新) / Create a pairing (rules A1, A2, A5; derived co-building edges are recomputed)")
     async def create_pairing(self, info: Info, input: Annotated[CreatePairingInput, _arg("结对内容", "The pairing")]) -> PairingPayload:
-        o = await run.create_pairing(info.context.engine, _viewer(info), host_id=input.host_id, partner_id=input.partner_id,
+        o = await run.create_pairing(info.context.engine, info.context.principal, host_id=input.host_id, partner_id=input.partner_id,
                                      pairing_type=_v(input.pairing_type), forms=_v(input.forms), since=input.since)
         return PairingPayload(pairing_id=o.ids["pairingId"], status=o.ids["status"], warnings=_warnings(o))
 
     @strawberry.mutation(description="签订共建协议(规则 A3、A7) / Sign an agreement formalising a pairing (rules A3, A7)")
     async def sign_agreement(self, info: Info, input: Annotated[SignAgreementInput, _arg("协议内容", "The agreement")]) -> AgreementPayload:
-        o = await run.sign_agreement(info.context.engine, _viewer(info), pairing_id=input.pairing_id, agreement_type=_v(input.agreement_type),
+        o = await run.sign_agreement(info.context.engine, info.context.principal, pairing_id=input.pairing_id, agreement_type=_v(input.agreement_type),
                                      scope=_v(input.scope), signer_ids=list(input.signer_ids), signed_at=input.signed_at,
                                      name=input.name)
         return AgreementPayload(agreement_id=o.ids["agreementId"], pairing_id=o.ids["pairingId"], status=o.ids["status"],
@@ -353,26 +347,26 @@ class Mutation:
         pairing_id: Annotated[strawberry.ID, _arg("结对编号", "Pairing id")],
         reason: Annotated[str, _arg("终止原因", "Reason for terminating")],
     ) -> PairingPayload:
-        o = await run.terminate_pairing(info.context.engine, _viewer(info), pairing_id=pairing_id, reason=reason)
+        o = await run.terminate_pairing(info.context.engine, info.context.principal, pairing_id=pairing_id, reason=reason)
         return PairingPayload(pairing_id=o.ids["pairingId"], status=o.ids["status"], warnings=_warnings(o))
 
     @strawberry.mutation(description="发布需求(规则 D3) / Publish a demand (rule D3)")
     async def publish_demand(self, info: Info, input: Annotated[PublishDemandInput, _arg("需求内容", "The demand")]) -> DemandPayload:
-        o = await run.publish_demand(info.context.engine, _viewer(info), publisher_id=input.publisher_id, name=input.name,
+        o = await run.publish_demand(info.context.engine, info.context.principal, publisher_id=input.publisher_id, name=input.name,
                                      description=input.description, category_ids=list(input.category_ids),
                                      deadline=input.deadline)
         return DemandPayload(demand_id=o.ids["demandId"], status=o.ids["status"], warnings=_warnings(o))
 
     @strawberry.mutation(description="认领需求、项目或微心愿(规则 D1、D2、D4、D9;并发安全) / Claim a demand, project or micro-wish (rules D1, D2, D4, D9; safe under concurrent claims)")
     async def claim(self, info: Info, input: Annotated[ClaimInput, _arg("认领内容", "The claim")]) -> ClaimPayload:
-        o = await run.claim(info.context.engine, _viewer(info), item_id=input.item_id, claimant_id=input.claimant_id,
+        o = await run.claim(info.context.engine, info.context.principal, item_id=input.item_id, claimant_id=input.claimant_id,
                             mode=_v(input.mode), role=_v(input.role))
         return ClaimPayload(item_id=o.ids["itemId"], claimant_id=o.ids["claimantId"], role=o.ids["role"],
                             status=o.ids["status"], warnings=_warnings(o))
 
     @strawberry.mutation(description="项目开始实施(CLAIMED → IN_PROGRESS) / Start a project (CLAIMED → IN_PROGRESS)")
     async def start_project(self, info: Info, project_id: Annotated[strawberry.ID, _arg("项目编号", "Project id")]) -> ProjectPayload:
-        o = await run.start_project(info.context.engine, _viewer(info), project_id=project_id)
+        o = await run.start_project(info.context.engine, info.context.principal, project_id=project_id)
         return ProjectPayload(project_id=o.ids["projectId"], status=o.ids["status"], warnings=_warnings(o))
 
     @strawberry.mutation(description="项目完成(IN_PROGRESS → COMPLETED;须有服务记录或完成说明,规则 D5) / Complete a project (IN_PROGRESS → COMPLETED; needs a service record or a note, rule D5)")
@@ -382,12 +376,12 @@ class Mutation:
         completed_at: Annotated[Optional[dt.date], _arg("完成日期(默认今天)", "Completed on (default: today)")] = None,
         note: Annotated[Optional[str], _arg("完成说明(无服务记录时必填)", "Completion note (required when no service record exists)")] = None,
     ) -> ProjectPayload:
-        o = await run.complete_project(info.context.engine, _viewer(info), project_id=project_id, completed_at=completed_at, note=note)
+        o = await run.complete_project(info.context.engine, info.context.principal, project_id=project_id, completed_at=completed_at, note=note)
         return ProjectPayload(project_id=o.ids["projectId"], status=o.ids["status"], warnings=_warnings(o))
 
     @strawberry.mutation(description="双向评议(规则 E3、E4、E6、E7) / Two-way evaluation (rules E3, E4, E6, E7)")
     async def evaluate(self, info: Info, input: Annotated[EvaluateInput, _arg("评议内容", "The evaluation")]) -> EvaluationPayload:
-        o = await run.evaluate(info.context.engine, _viewer(info), pairing_id=input.pairing_id, evaluator_id=input.evaluator_id,
+        o = await run.evaluate(info.context.engine, info.context.principal, pairing_id=input.pairing_id, evaluator_id=input.evaluator_id,
                                direction=_v(input.direction), year=input.year, score=input.score,
                                satisfaction_rate=input.satisfaction_rate, outcome=_v(input.outcome))
         return EvaluationPayload(evaluation_id=o.ids["evaluationId"], pairing_id=o.ids["pairingId"],
@@ -395,7 +389,7 @@ class Mutation:
 
     @strawberry.mutation(description="在职党员到社区报到(规则 M1、M2) / An in-service party member reports to a community (rules M1, M2)")
     async def report_to_community(self, info: Info, input: Annotated[ReportToCommunityInput, _arg("报到内容", "The report")]) -> ReportPayload:
-        o = await run.report_to_community(info.context.engine, _viewer(info), person_id=input.person_id, community_id=input.community_id,
+        o = await run.report_to_community(info.context.engine, info.context.principal, person_id=input.person_id, community_id=input.community_id,
                                           reported_at=input.reported_at, channel=input.channel)
         return ReportPayload(person_id=o.ids["personId"], community_id=o.ids["communityId"],
                              party_organization_id=o.ids["partyOrganizationId"], status=o.ids["status"],
@@ -403,7 +397,7 @@ class Mutation:
 
     @strawberry.mutation(description="记录志愿服务(规则 PT5) / Record a volunteer service (rule PT5)")
     async def record_service(self, info: Info, input: Annotated[RecordServiceInput, _arg("服务内容", "The service")]) -> ServiceRecordPayload:
-        o = await run.record_service(info.context.engine, _viewer(info), person_id=input.person_id, date=input.date, hours=input.hours,
+        o = await run.record_service(info.context.engine, info.context.principal, person_id=input.person_id, date=input.date, hours=input.hours,
                                      points=input.points, at_id=input.at_id, for_id=input.for_id,
                                      description=input.description)
         return ServiceRecordPayload(service_record_id=o.ids["serviceRecordId"], hours_that_day=o.ids["hoursThatDay"],

@@ -114,8 +114,7 @@ class NodeRef:
     def name(self, info: strawberry.Info) -> Optional[str]:
         lab = model.label_of_id(str(self.id))
         if self.raw_name is not None and lab is not None and "name" in lab.personal:
-            viewer = getattr(info.context, "viewer", None)
-            if viewer is None or viewer.role != "admin":
+            if info.context.principal.role != "admin":
                 return MASK
         return self.raw_name
 
