@@ -774,6 +774,5 @@ def area_from_region(label_name: str, ids: Sequence[str]) -> Statement:
     p = Params()
     text = (f"UNWIND {p.add(list(ids))} AS i MATCH (n:{name(label_name)}) WHERE n.`id` = i AND n.`regionId` IS NOT NULL "
             f"MATCH (r:`AdminArea`) WHERE r.`id` = n.`regionId` AND r.`id` <> n.`id` "
-            "SET n.`areaPath` = CASE WHEN n.`areaPath` IS NULL THEN r.`areaPath` ELSE n.`areaPath` END "
-            "RETURN count(n) AS n")
+            f"{inherit_area('n', 'r')} RETURN count(n) AS n")
     return Statement(text, p.values, label=f"write: {label_name} areaPath from regionId")

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import datetime as dt
 from decimal import Decimal
 import os
@@ -232,8 +231,8 @@ class LadybugEngine(GraphEngine):
     def _connect(self) -> tuple[Any, list[Any], Any]:
         db = ladybug.Database(self.path, read_only=self.read_only, buffer_pool_size=self.buffer_pool_mb * 1024 * 1024)
         try:
-            readers = [ladybug.Connection(db, num_threads=1) for _ in range(self.readers)]
-            writer = ladybug.Connection(db, num_threads=1)
+            readers = [self._new_conn(db) for _ in range(self.readers)]
+            writer = self._new_conn(db)
         except BaseException:
             with contextlib.suppress(Exception):
                 db.close()
@@ -268,9 +267,9 @@ class LadybugEngine(GraphEngine):
         self._down_error = err
         return err
 
-    def _new_conn(self) -> Any:
-        conn = ladybug.Connection(self._db, num_threads=1)
-        return conn
+    def _new_conn(self, db: Any = None) -> Any:
+        """One thread per query: the fastest for the small queries the service sends (ladybug-notes)."""
+        return ladybug.Connection(db if db is not None else self._db, num_threads=1)
 
     async def close(self) -> None:
         self._wanted = False
@@ -403,8 +402,7 @@ class LadybugEngine(GraphEngine):
         ``progress(name, n)`` receives the running row count of each label/type (on the event
         loop). Returns rows loaded per label/type. Not idempotent: for fresh, generated data.
         """
-        if self._db is None:
-            raise EngineUnavailableError("the embedded store is not open", engine=self.name)
+        await self._ensure_open()
         loop = asyncio.get_running_loop()
         report: Callable[[str, int], None] | None = None
         if progress is not None:
