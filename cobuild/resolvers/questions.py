@@ -163,7 +163,9 @@ def below(anchor: str, var: str, carry: Sequence[str], hi: int, where: str = "")
     """``OPTIONAL MATCH (anchor)<-[:PART_OF*0..hi]-(var:AdminArea) [WHERE …] WITH carry, var``: the
     area walk on its own, so the hops that follow start from a bound ``var``. LadybugDB plans a
     var-length segment followed by further hops in one pattern badly (on the city network a
-    community's co-builders took 60 ms in one pattern and 1 ms split); Neo4j runs either form."""
+    community's co-builders took 60 ms in one pattern and 1 ms split); Neo4j runs either form. Used
+    where it measured faster on the city network (Q1, Q3, Q4, Q5, Q11, Q13); Q10, Q12 and Q32 keep
+    the one-pattern form, which measured faster there (their filters prune inside the pattern)."""
     keep = ", ".join(dict.fromkeys([*carry, var]))
     return (f"OPTIONAL MATCH ({anchor})<-[:`PART_OF`*0..{hi}]-({var}:`AdminArea`)"
             + (f" WHERE {where}" if where else "") + f" WITH {keep} ")
@@ -741,9 +743,11 @@ def q13_units_without_projects(q: Q, area_id: str | None, year: int | None) -> S
         ac, am = q.finish("AdminArea", "root", ["area"], ["coBuildingUnits", "items"])
         text = (
             f"{_anchor(q, 'AdminArea', 'root', area_id)} "
-            f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(:`AdminArea`)-[cb2:`CO_BUILDS_WITH`]->(u2:`Unit`) WHERE cb2.`status` = {active} "
+            f"{below('root', 'a2', ['root'], MAX_DEPTH)}"
+            f"OPTIONAL MATCH (a2)-[cb2:`CO_BUILDS_WITH`]->(u2:`Unit`) WHERE cb2.`status` = {active} "
             f"WITH root, count(DISTINCT u2) AS coBuildingUnits "
-            f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) "
+            f"{below('root', 'a', ['root', 'coBuildingUnits'], MAX_DEPTH)}"
+            f"OPTIONAL MATCH (a)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) "
             f"WHERE cb.`status` = {active} AND {claim} "
             f"{uc} WITH root, coBuildingUnits, {item} AS items {ac} "
             f"RETURN {am} AS area, root.`level` AS level, coBuildingUnits, items"
