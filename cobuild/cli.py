@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
+from cobuild.console.cli import cypher as cypher_command
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
 from cobuild.store import opened
@@ -167,6 +168,7 @@ def serve() -> None:
 
 
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
+app.command()(cypher_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
