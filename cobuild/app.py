@@ -133,7 +133,7 @@ def _ops_routes(settings: Settings, engine: GraphEngine, obs: observe.Observabil
     from cobuild.console import http as console_http
 
     metrics = obs.metrics
-    on_console = (lambda role, code: metrics.console.labels(role, code).inc()) if metrics is not None else None
+    on_console = (lambda role, code: metrics.console(role, code).inc()) if metrics is not None else None
     routes = [Route(console_http.PATH, console_http.endpoint(engine, settings, on_console), methods=["POST"])]
     if metrics is not None and settings.metrics != "off":
         allowed = ("admin",) if settings.metrics == "admin" else ("admin", "analyst")

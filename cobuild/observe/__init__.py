@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 from typing import Any, Iterator, Mapping
+
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from cobuild.config import Settings
 from cobuild.graph.cypher import Statement
@@ -73,25 +76,23 @@ class RequestObservation:
                     "statements": statements, "codes": codes, "role": getattr(principal, "role", None)})
                 self.trace = None
         except Exception:  # pragma: no cover - defensive
-            import logging
-
             logging.getLogger("cobuild.observe").exception("request observation failed")
 
     def _metrics(self, m: Any, state: Mapping[str, Any], op: Mapping[str, Any], status: int,
                  errors: list[tuple[Any, str]], codes: list[str], elapsed: float, statements: int | None) -> None:
-        m.http_requests.labels(self.route, str(status)).inc()
-        m.http_latency.labels(self.route).observe(elapsed)
+        m.http_requests(self.route, str(status)).inc()
+        m.http_latency(self.route).observe(elapsed)
         if status == 429:
             principal = state.get("principal")
-            m.rate_limited.labels(getattr(principal, "method", None) or "anonymous").inc()
+            m.rate_limited(getattr(principal, "method", None) or "anonymous").inc()
         m.refresh_memory()
         if self.route != "/graphql" or (not op and not codes):
             return  # not a GraphQL answer (GraphiQL's page, a static file)
         name, kind = m.operation(op.get("name")), m.op_type(op.get("type"))
-        m.gql_requests.labels(name, kind, m.code(codes[0] if codes else None)).inc()
-        m.gql_latency.labels(name, kind).observe(elapsed)
+        m.gql_requests(name, kind, m.code(codes[0] if codes else None)).inc()
+        m.gql_latency(name, kind).observe(elapsed)
         if statements is not None and op:
-            m.statements_per_request.labels(name).observe(statements)
+            m.statements_per_request(name).observe(statements)
         request_code = next((c for path, c in errors if not path), None)
         by_key: dict[str, str] = {}
         for path, c in errors:
@@ -99,13 +100,11 @@ class RequestObservation:
                 by_key.setdefault(path[0], c)
         for key, field in root_fields(op):
             code = request_code or by_key.get(key)
-            m.root_field_calls.labels(m.root_field(field), m.code(code)).inc()
+            m.root_field_calls(m.root_field(field), m.code(code)).inc()
 
 
 def root_fields(op: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(response key, field name) of each root field of the operation that ran (fragments followed)."""
-    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
-
     definition, document = op.get("definition"), op.get("document")
     if definition is None:
         return []

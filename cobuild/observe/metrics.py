@@ -93,6 +93,23 @@ class _Bounded:
         return value
 
 
+class _Children:
+    """``metric.labels(*values)`` cached per label tuple: prometheus-client's ``labels()`` validates and
+    locks on every call (~5 µs), the cached child is a dict lookup."""
+
+    __slots__ = ("metric", "cache")
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self.cache: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self.cache.get(values)
+        if child is None:
+            child = self.cache[values] = self.metric.labels(*values)
+        return child
+
+
 class _PoolCollector:
     """Scrape-time gauges of one process: the engine's connections and peak memory."""
 
@@ -130,31 +147,31 @@ class Metrics:
         self.root_fields = root_fields | {"__typename", "__schema", "__type"}
         self.operations = _Bounded(max_operations, _OP_NAME)
         self.questions = _Bounded(MAX_QUESTIONS)
-        self.http_requests = Counter("cobuild_http_requests_total", "HTTP requests by route and status",
+        self.http_requests = _labelled(Counter, "cobuild_http_requests_total", "HTTP requests by route and status",
                                      ["route", "status"], registry=reg)
-        self.http_latency = Histogram("cobuild_http_request_duration_seconds", "HTTP request latency by route",
+        self.http_latency = _labelled(Histogram, "cobuild_http_request_duration_seconds", "HTTP request latency by route",
                                       ["route"], buckets=REQUEST_BUCKETS, registry=reg)
-        self.gql_requests = Counter("cobuild_graphql_requests_total",
+        self.gql_requests = _labelled(Counter, "cobuild_graphql_requests_total",
                                     "GraphQL requests by operation name, operation type and outcome code",
                                     ["operation", "type", "code"], registry=reg)
-        self.gql_latency = Histogram("cobuild_graphql_request_duration_seconds", "GraphQL request latency",
+        self.gql_latency = _labelled(Histogram, "cobuild_graphql_request_duration_seconds", "GraphQL request latency",
                                      ["operation", "type"], buckets=REQUEST_BUCKETS, registry=reg)
-        self.root_field_calls = Counter("cobuild_graphql_root_fields_total",
+        self.root_field_calls = _labelled(Counter, "cobuild_graphql_root_fields_total",
                                         "Root fields requested, by field and outcome code", ["root_field", "code"],
                                         registry=reg)
-        self.statements_per_request = Histogram("cobuild_graphql_statements_per_request",
+        self.statements_per_request = _labelled(Histogram, "cobuild_graphql_statements_per_request",
                                                 "Graph statements sent per GraphQL request", ["operation"],
                                                 buckets=COUNT_BUCKETS, registry=reg)
-        self.statement_latency = Histogram("cobuild_statement_duration_seconds",
+        self.statement_latency = _labelled(Histogram, "cobuild_statement_duration_seconds",
                                            "Graph statement latency per question (statement label)",
                                            ["question", "engine", "mode"], buckets=STATEMENT_BUCKETS, registry=reg)
-        self.statement_errors = Counter("cobuild_statement_errors_total", "Graph statements that failed, by error",
+        self.statement_errors = _labelled(Counter, "cobuild_statement_errors_total", "Graph statements that failed, by error",
                                         ["question", "engine", "error"], registry=reg)
-        self.in_flight = Gauge("cobuild_statements_in_flight", "Graph statements running now", ["engine"],
+        self.in_flight = _labelled(Gauge, "cobuild_statements_in_flight", "Graph statements running now", ["engine"],
                                registry=reg, multiprocess_mode="livesum")
-        self.rate_limited = Counter("cobuild_rate_limited_total", "Requests refused by the rate limit (HTTP 429)",
+        self.rate_limited = _labelled(Counter, "cobuild_rate_limited_total", "Requests refused by the rate limit (HTTP 429)",
                                     ["credential"], registry=reg)
-        self.console = Counter("cobuild_cypher_console_statements_total", "Cypher console statements (/admin/cypher)",
+        self.console = _labelled(Counter, "cobuild_cypher_console_statements_total", "Cypher console statements (/admin/cypher)",
                                ["role", "code"], registry=reg)
         info = Gauge("cobuild_info", "The running service (value 1)", ["engine", "version"], registry=reg,
                      multiprocess_mode="max")
@@ -201,17 +218,17 @@ class Metrics:
     @contextlib.contextmanager
     def statement(self, label: str, engine: str, mode: str) -> Iterator[None]:
         question = self.questions(label or "(unlabelled)")
-        gauge = self.in_flight.labels(engine)
+        gauge = self.in_flight(engine)
         gauge.inc()
         started = time.perf_counter()
         try:
             yield
         except BaseException as exc:
-            self.statement_errors.labels(question, engine, type(exc).__name__).inc()
+            self.statement_errors(question, engine, type(exc).__name__).inc()
             raise
         finally:
             gauge.dec()
-            self.statement_latency.labels(question, engine, mode).observe(time.perf_counter() - started)
+            self.statement_latency(question, engine, mode).observe(time.perf_counter() - started)
 
     def refresh_memory(self, force: bool = False) -> None:
         """Multiprocess mode: each worker publishes its memory (at most once a second)."""
@@ -234,6 +251,10 @@ class Metrics:
             return generate_latest(aggregate_registry()), CONTENT_TYPE_LATEST
         assert self.registry is not None
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def _labelled(kind: Any, *args: Any, **kwargs: Any) -> _Children:
+    return _Children(kind(*args, **kwargs))
 
 
 def aggregate_registry() -> CollectorRegistry:

@@ -134,3 +134,20 @@ def test_a_locked_store_goes_through_the_running_service(store: Path, tmp_path: 
         assert written.exit_code == 1 and "READ_ONLY" in written.stderr
         prompt = runner.invoke(app, ["cypher", "--key", admin, "-f", "csv"], input="RETURN 40 + 2 AS n;\n")
         assert prompt.exit_code == 0 and prompt.stdout == "n\n42\n"
+
+
+def test_the_operator_pages_console_examples_run(store: Path) -> None:
+    """Every one-shot `cobuild cypher "…"` line of docs/operators.md runs on the seed network."""
+    import shlex
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "operators.md").read_text(encoding="utf-8")
+    commands = [ln.split("  #")[0] for ln in page.splitlines() if ln.startswith("cobuild cypher ")]
+    lines = [c for c in commands if '"' in c or "'" in c]  # one-shot: the statement is quoted
+    assert len(lines) >= 3
+    for line in lines:
+        args = shlex.split(line)
+        if ">" in args:
+            args = args[:args.index(">")]
+        result = runner.invoke(app, args[1:])
+        assert result.exit_code == 0, (line, result.output)
+        assert result.stdout.strip()
