@@ -106,8 +106,7 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])]
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
-    if obs.active:
-        engine.counter.observer = obs
+    engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
