@@ -1,16 +1,18 @@
-"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz."""
+"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz, /metrics
+(Prometheus, credentials per ``COBUILD_METRICS``) and /admin/cypher (the read-only Cypher console)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
@@ -22,6 +24,7 @@ from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
 from cobuild.logs import configure_logging
 from cobuild.middleware import TrustMiddleware, error_response
+from cobuild import observe
 from cobuild.schema import build_schema
 from cobuild.schema.context import Context
 
@@ -77,6 +80,10 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
         yield
         if owns_engine:
             await engine.close()
+        if obs.metrics is not None and obs.metrics.multiprocess:  # this worker's live gauges end with it
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid())
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -96,11 +103,48 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
         return JSONResponse({"status": "ready", "store": engine.name, "schemaVersion": version})
 
     graphql = CobuildGraphQL(engine, settings)
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])]
+    obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
+    routes += _ops_routes(settings, engine, obs)
+    engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])],
+        routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(TrustMiddleware, settings=settings, engine=engine)],
+        middleware=[Middleware(TrustMiddleware, settings=settings, engine=engine,
+                               observer=obs if obs.active else None)],
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.observability = obs
+    if obs.metrics is not None:  # the label values of `route`: every path the app serves (mounts as prefixes)
+        obs.metrics.routes = frozenset(r.path + ("/" if isinstance(r, Mount) else "") for r in app.routes
+                                       if isinstance(r, (Route, Mount)))
     return app
+
+
+def _root_fields(graphql: CobuildGraphQL) -> frozenset[str]:
+    schema = graphql.schema._schema  # type: ignore[attr-defined]
+    return frozenset(f for t in (schema.query_type, schema.mutation_type) if t is not None for f in t.fields)
+
+
+def _ops_routes(settings: Settings, engine: GraphEngine, obs: observe.Observability) -> list[Route]:
+    """/metrics (unless ``COBUILD_METRICS=off``) and /admin/cypher."""
+    from cobuild.console import http as console_http
+
+    metrics = obs.metrics
+    on_console = (lambda role, code: metrics.console(role, code).inc()) if metrics is not None else None
+    routes = [Route(console_http.PATH, console_http.endpoint(engine, settings, on_console), methods=["POST"])]
+    if metrics is not None and settings.metrics != "off":
+        allowed = ("admin",) if settings.metrics == "admin" else ("admin", "analyst")
+
+        async def metrics_endpoint(request: Request) -> Response:
+            principal = request.scope.get("state", {}).get("principal")
+            if getattr(principal, "role", None) not in allowed:
+                return error_response(403, "FORBIDDEN", f"/metrics needs {' or '.join(allowed)} credentials "
+                                      "(COBUILD_METRICS), or scrape COBUILD_METRICS_PORT",
+                                      request.scope.get("state", {}).get("request_id", ""))
+            body, content_type = metrics.exposition()
+            return Response(body, media_type=content_type)
+
+        routes.append(Route("/metrics", metrics_endpoint))
+    return routes

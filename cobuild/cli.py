@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
+from cobuild.console.cli import cypher as cypher_command
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
 from cobuild.store import opened
@@ -153,20 +154,20 @@ def schema() -> None:
 
 
 @app.command()
-def serve() -> None:
-    """Serve the GraphQL API (GraphiQL at http://HOST:PORT/graphql), /healthz and /readyz."""
-    import uvicorn
+def serve(workers: int = typer.Option(None, "--workers", min=1, max=64,
+                                      help="Worker processes (Neo4j store only; default COBUILD_WORKERS)")) -> None:
+    """Serve the GraphQL API (GraphiQL at http://HOST:PORT/graphql), /healthz, /readyz, /metrics and /admin/cypher."""
+    from cobuild.serving import WorkersRefused, serve as run_serve
 
-    from cobuild.app import create_app
-
-    settings = _settings()
-    console.print(f"cobuild on http://{settings.host}:{settings.port}/graphql ({settings.engine_name} store)")
-    # uvicorn's own access lines would repeat the JSON access log (cobuild.access) without its fields
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                access_log=False)
+    try:
+        run_serve(_settings(), workers, console.print)
+    except WorkersRefused as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
+app.command()(cypher_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(60, ge=1, description="Token-bucket size: requests allowed in a burst → HTTP 429 RATE_LIMITED beyond it")
     query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds; resolvers pass it to `engine.run(timeout=…)` → TIMEOUT")
 
+    # --- operations (issue 13): workers, metrics, the Cypher console -------------------------------
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes of `cobuild serve` (Neo4j only: one process owns the embedded store); rate limits are per process")
+    metrics: Literal["admin", "analyst", "off"] = Field("admin", description="/metrics on the API port: `admin` = admin credentials, `analyst` = admin or analyst, `off` = not served there")
+    metrics_port: int | None = Field(None, ge=1, le=65535, description="Also serve /metrics without credentials on this port (bind it to a private network: COBUILD_METRICS_HOST)")
+    metrics_host: str | None = Field(None, description="Interface of the metrics port; unset = COBUILD_HOST")
+    metrics_max_operations: int = Field(100, ge=0, description="Distinct GraphQL operation names kept as metric labels per process; later ones count as `(other)`")
+    cypher_timeout_s: float = Field(30.0, gt=0, description="Timeout of a Cypher console statement (`cobuild cypher`, /admin/cypher) → TIMEOUT")
+    cypher_max_rows: int = Field(1000, ge=1, description="Most rows a Cypher console statement returns (the answer says `truncated`)")
+    cypher_history_path: Path = Field(Path("data/cypher_history"), description="History file of the interactive `cobuild cypher` prompt")
+
     @field_validator("neo4j_uri")
     @classmethod
     def _scheme(cls, v: str | None) -> str | None:

@@ -10,6 +10,7 @@
     │   ├── ConstraintViolationError
     │   ├── EngineUnavailableError  → DB_UNAVAILABLE
     │   ├── StoreLockedError        another process holds the embedded store
+    │   ├── ReadOnlyViolationError  a write in a read-only transaction (the Cypher console) → READ_ONLY
     │   └── QueryTimeoutError       → TIMEOUT
     └── ClientSafeError             the only kind whose message reaches clients verbatim
         ├── NotFoundError           → NOT_FOUND
@@ -65,6 +66,10 @@ class StoreLockedError(EngineError):
 
 class QueryTimeoutError(EngineError):
     pass
+
+
+class ReadOnlyViolationError(EngineError):
+    """The store refused a write inside a read-only transaction (the Cypher console)."""
 
 
 class StoreBusyError(EngineError):

@@ -405,4 +405,6 @@ def _operation_label(ec: Any) -> dict[str, Any]:
             op_type = chosen[0].operation.value
             if name is None and chosen[0].name is not None:
                 name = chosen[0].name.value
-    return {"name": (name or "")[:100] or None, "type": op_type}
+    # the chosen definition and its document: metrics read the root fields from them (cobuild.observe)
+    return {"name": (name or "")[:100] or None, "type": op_type,
+            "definition": chosen[0] if doc is not None and len(chosen) == 1 else None, "document": doc}

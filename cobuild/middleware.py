@@ -16,6 +16,8 @@ In order, for every HTTP request:
    ``RATE_LIMITED`` with ``Retry-After`` (see :mod:`cobuild.ratelimit`).
 5. **Access log** — one JSON line per request (:mod:`cobuild.logs`), with the number of graph
    statements the request sent (``engine.counter.scope()`` around the request).
+6. **Metrics and traces** — when an ``observer`` is given (:mod:`cobuild.observe`), it sees every
+   request from start to end (refusals included).
 
 Refusals are GraphQL-shaped JSON bodies: ``{"errors": [{"message", "extensions": {"code",
 "requestId"}}]}``. An exception that escapes the application becomes HTTP 500 ``INTERNAL`` with the
@@ -63,8 +65,10 @@ class _Refused(Exception):
 
 class TrustMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings, engine: GraphEngine | None = None,
-                 keys: KeyStore | None = None, jwt: JwtVerifier | None = None, limiter: RateLimiter | None = None) -> None:
+                 keys: KeyStore | None = None, jwt: JwtVerifier | None = None, limiter: RateLimiter | None = None,
+                 observer: Any = None) -> None:
         self.app = app
+        self.observer = observer  # cobuild.observe.Observability, or None
         self.settings = settings
         self.engine = engine
         self.keys = keys or KeyStore(settings.keys_path)
@@ -98,6 +102,7 @@ class TrustMiddleware:
 
         tally_cm = self.engine.counter.scope() if self.engine is not None else None
         tally = tally_cm.__enter__() if tally_cm is not None else None
+        observed = self.observer.request(scope, headers) if self.observer is not None else None
         try:
             try:
                 receive = await self._limit_body(scope, receive, headers, request_id)
@@ -119,6 +124,9 @@ class TrustMiddleware:
             if tally_cm is not None:
                 tally_cm.__exit__(None, None, None)
             self._log(scope, state, outcome, started, tally.count if tally is not None else None)
+            if observed is not None:
+                observed.finish(state, outcome["status"], outcome["body"] if outcome["capture"] else b"",
+                                tally.count if tally is not None else None)
 
     # --- steps -------------------------------------------------------------------------------
     async def _limit_body(self, scope: Scope, receive: Receive, headers: Headers, request_id: str) -> Receive:

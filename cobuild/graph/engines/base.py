@@ -6,6 +6,14 @@ transaction, not an open transaction object, so Neo4j's managed transactions may
 transient failure and LadybugDB can run it under its single writer; either way it commits whole or
 not at all. Every statement sent is counted (:class:`StatementCounter`), so "one statement per
 GraphQL root field" is a number a test can read.
+
+A third entry point, :meth:`GraphEngine.run_read_only`, runs a statement cobuild did not write (the
+Cypher console) in a transaction the store itself keeps read-only.
+
+Observation (metrics, traces): when ``counter.observer`` is set, every statement sent through
+``run``, ``run_read_only`` or a unit of work's ``tx.run`` is timed by it — engine-agnostic, because
+the base class wraps those entry points of every subclass (:meth:`GraphEngine.__init_subclass__`);
+with no observer the wrappers cost one attribute test.
 """
 
 from __future__ import annotations
@@ -14,9 +22,10 @@ import asyncio
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Literal, Mapping, Protocol, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, ContextManager, Iterable, Literal, Mapping, Protocol, TypeVar
 
 from cobuild.graph.cypher import Statement
 from cobuild.graph.dialect import Dialect
@@ -36,11 +45,18 @@ class StatementTally:
 _current_tally: contextvars.ContextVar[StatementTally | None] = contextvars.ContextVar("cobuild_tally", default=None)
 
 
+class StatementObserver(Protocol):
+    """Times statements (metrics, tracing): a context manager around each statement's execution."""
+
+    def statement(self, stmt: Statement, engine: str, mode: str) -> ContextManager[None]: ...
+
+
 class StatementCounter:
     """Counts statements sent to the store, in total and within a ``scope()`` (one request)."""
 
     def __init__(self) -> None:
         self.total = 0
+        self.observer: StatementObserver | None = None  # set by the app (cobuild.observe)
 
     def record(self, stmt: Statement) -> None:
         self.total += 1
@@ -67,6 +83,77 @@ class Tx(Protocol):
     """What a unit of work sees: run statements that commit together."""
 
     async def run(self, stmt: Statement) -> list[Row]: ...
+
+
+@dataclass
+class ReadOnlyResult:
+    """The answer of :meth:`GraphEngine.run_read_only`: column names in order and rows as lists;
+    ``truncated`` when more rows than ``max_rows`` were there."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+
+
+_observed: contextvars.ContextVar[bool] = contextvars.ContextVar("cobuild_observed", default=False)
+
+
+class _ObservedTx:
+    """A unit of work's transaction whose statements the observer times one by one."""
+
+    def __init__(self, tx: Any, observer: StatementObserver, engine: str) -> None:
+        self._tx = tx
+        self._observer = observer
+        self._engine = engine
+
+    async def run(self, stmt: Statement) -> list[Row]:
+        token = _observed.set(True)
+        try:
+            with self._observer.statement(stmt, self._engine, "write"):
+                return await self._tx.run(stmt)
+        finally:
+            _observed.reset(token)
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._tx, item)
+
+
+def _observe_statement(fn: Callable[..., Awaitable[T]], mode_of: Callable[[tuple[Any, ...], dict[str, Any]], str]) -> Any:
+    @functools.wraps(fn)
+    async def wrapper(self: "GraphEngine", stmt: Statement, *args: Any, **kwargs: Any) -> T:
+        observer = self.counter.observer
+        if observer is None or _observed.get():  # nested call (run → write): timed once, outside
+            return await fn(self, stmt, *args, **kwargs)
+        token = _observed.set(True)
+        try:
+            with observer.statement(stmt, self.name, mode_of(args, kwargs)):
+                return await fn(self, stmt, *args, **kwargs)
+        finally:
+            _observed.reset(token)
+
+    wrapper.__observed__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _observe_write(fn: Callable[..., Awaitable[T]]) -> Any:
+    @functools.wraps(fn)
+    async def wrapper(self: "GraphEngine", work: Callable[[Any], Awaitable[Any]], *args: Any, **kwargs: Any) -> T:
+        observer = self.counter.observer
+        if observer is None or _observed.get():
+            return await fn(self, work, *args, **kwargs)
+        name = self.name
+
+        async def observed(tx: Any) -> Any:
+            return await work(_ObservedTx(tx, observer, name))
+
+        return await fn(self, observed, *args, **kwargs)
+
+    wrapper.__observed__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _run_mode(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    return str(args[0] if args else kwargs.get("mode", "read"))
 
 
 def to_utc(value: dt.datetime) -> dt.datetime:
@@ -100,6 +187,19 @@ class GraphEngine(ABC):
     def __init__(self) -> None:
         self.counter = StatementCounter()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap the statement entry points each engine defines so an observer can time them (see the
+        module docstring); a subclass that overrides them again is wrapped again, and the nested
+        call is then passed through untimed."""
+        super().__init_subclass__(**kwargs)
+        wrappers = {"run": lambda f: _observe_statement(f, _run_mode),
+                    "run_read_only": lambda f: _observe_statement(f, lambda a, k: "read only"),
+                    "write": _observe_write}
+        for attr, wrap in wrappers.items():
+            fn = cls.__dict__.get(attr)
+            if fn is not None and not getattr(fn, "__observed__", False) and not getattr(fn, "__isabstractmethod__", False):
+                setattr(cls, attr, wrap(fn))
+
     @abstractmethod
     async def open(self) -> None: ...
 
@@ -113,6 +213,18 @@ class GraphEngine(ABC):
     @abstractmethod
     async def write(self, work: Callable[[Tx], Awaitable[T]], *, timeout: float | None = None) -> T:
         """Run ``work`` in one write transaction: all its statements commit, or none do."""
+
+    async def run_read_only(self, stmt: Statement, *, timeout: float | None = None,
+                            max_rows: int | None = None) -> ReadOnlyResult:
+        """Run one statement that cobuild did not write (the Cypher console) in a transaction the store
+        keeps read-only: a write raises :class:`~cobuild.errors.ReadOnlyViolationError`, a statement
+        over ``timeout`` seconds :class:`~cobuild.errors.QueryTimeoutError`. At most ``max_rows`` rows
+        are read. Not for cobuild's own statements: those go through :meth:`run`."""
+        raise NotImplementedError(f"{type(self).__name__} has no read-only entry point")
+
+    def pool_stats(self) -> dict[str, int]:
+        """Connection figures for the metrics (e.g. ``readers``, ``readers_in_use``); {} if none."""
+        return {}
 
     @abstractmethod
     async def ping(self) -> None:

@@ -47,13 +47,17 @@ from cobuild.errors import (
     EngineError,
     EngineUnavailableError,
     QueryTimeoutError,
+    ReadOnlyViolationError,
     StoreBusyError,
     StoreLockedError,
 )
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement, name
 from cobuild.graph.dialect import DIALECTS
-from cobuild.graph.engines.base import GraphEngine, Mode, ProgressFn, Row, RWLock, params_for_engine, to_utc
+from cobuild.graph.engines.base import (
+    GraphEngine, Mode, ProgressFn, ReadOnlyResult, Row, RWLock, params_for_engine, to_utc,
+)
+from cobuild.graph.lexer import LexError, split_statements, tokenize
 
 T = TypeVar("T")
 
@@ -167,6 +171,7 @@ class LadybugEngine(GraphEngine):
         self._retry_delay = retry_min_s
         self._next_try = 0.0
         self._reopen = asyncio.Lock()
+        self._console_exec: ThreadPoolExecutor | None = None  # one thread: console statements never starve readers
 
     # ---- lifecycle -------------------------------------------------------------------------
     @property
@@ -373,6 +378,76 @@ class LadybugEngine(GraphEngine):
             await self._raw(conn, "ROLLBACK")
         except Exception:  # "No active transaction": the failed statement already ended it
             pass
+
+    # ---- the Cypher console ----------------------------------------------------------------
+    async def run_read_only(self, stmt: Statement, *, timeout: float | None = None,
+                            max_rows: int | None = None) -> ReadOnlyResult:
+        """``BEGIN TRANSACTION READ ONLY`` on a connection of its own, closed afterwards (a ``CALL
+        threads = …`` or a failed ``BEGIN`` cannot touch the service's connections); LadybugDB refuses
+        every write there ("Can not execute a write query inside a read-only transaction"). Exactly
+        one statement: LadybugDB runs ``…; COMMIT; CREATE …`` as three, past the transaction's end.
+        Console statements take turns on one thread of their own, so they never hold a reader."""
+        try:
+            count = len(split_statements(tokenize(stmt.text)))
+        except LexError as exc:
+            raise EngineError(f"the statement cannot be read: {exc}", engine=self.name) from None
+        if count != 1:
+            raise EngineError("a read-only statement must be exactly one statement", engine=self.name)
+        await self._ensure_open()
+        if self._console_exec is None:
+            self._console_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ladybug-console")
+        self.counter.record(stmt)
+        params = params_for_engine(stmt.params, naive_utc=True)
+        opened: list[Any] = []
+
+        def work(db: Any) -> ReadOnlyResult:
+            conn = ladybug.Connection(db, num_threads=1)
+            opened.append(conn)
+            conn.execute("BEGIN TRANSACTION READ ONLY").close()  # trap 2: if this fails, conn is never used again
+            try:
+                if timeout is not None:
+                    conn.set_query_timeout(max(1, int(timeout * 1000)))
+                result = conn.execute(stmt.text, params) if params else conn.execute(stmt.text)
+                results = result if isinstance(result, list) else [result]
+                last = results[-1]
+                rows: list[list[Any]] = []
+                truncated = False
+                while last.has_next():
+                    if max_rows is not None and len(rows) >= max_rows:
+                        truncated = True
+                        break
+                    rows.append([_convert(v) for v in last.get_next()])
+                out = ReadOnlyResult(list(last.get_column_names()), rows, truncated)
+                for r in results:
+                    r.close()
+                return out
+            finally:
+                with contextlib.suppress(Exception):
+                    conn.execute("ROLLBACK").close()
+                conn.close()
+
+        async with self._lock.read():
+            fut = asyncio.get_running_loop().run_in_executor(self._console_exec, work, self._db)
+            try:
+                return await asyncio.shield(fut)
+            except asyncio.CancelledError:
+                if opened:
+                    opened[0].interrupt()
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(asyncio.shield(fut), 10)
+                raise
+            except RuntimeError as exc:
+                if "read-only transaction" in str(exc):
+                    raise ReadOnlyViolationError("the store refused a write: the console is read-only",
+                                                 engine=self.name, original=exc) from exc
+                if store_gone(exc):
+                    raise self._mark_broken(exc) from exc
+                raise map_error(exc) from exc
+
+    def pool_stats(self) -> dict[str, int]:
+        up = self.is_up
+        return {"readers": self.readers, "readers_in_use": self.readers - self._pool.qsize() if up else 0,
+                "writer_busy": int(self._lock._writer)}
 
     # ---- bulk ------------------------------------------------------------------------------
     async def bulk_load(

@@ -31,11 +31,12 @@ from cobuild.errors import (
     EngineError,
     EngineUnavailableError,
     QueryTimeoutError,
+    ReadOnlyViolationError,
 )
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement, name
 from cobuild.graph.dialect import DIALECTS
-from cobuild.graph.engines.base import GraphEngine, Mode, ProgressFn, Row, params_for_engine, to_utc
+from cobuild.graph.engines.base import GraphEngine, Mode, ProgressFn, ReadOnlyResult, Row, params_for_engine, to_utc
 
 T = TypeVar("T")
 BATCH = 5000
@@ -74,6 +75,14 @@ def map_error(exc: BaseException) -> EngineError:
     if "TransactionTimedOut" in code or "Terminated" in code:
         return QueryTimeoutError("the query took too long and was cancelled", engine="neo4j", original=exc)
     return EngineError("the graph store rejected a statement", engine="neo4j", original=exc)
+
+
+def read_only_error(exc: BaseException) -> EngineError:
+    """:func:`map_error`, with a write refused by a READ-access transaction as :class:`ReadOnlyViolationError`."""
+    code = getattr(exc, "code", "") or ""
+    if code.endswith(".AccessMode") or code == "Neo.ClientError.Statement.AccessMode":
+        return ReadOnlyViolationError("the server refused a write: the console is read-only", engine="neo4j", original=exc)
+    return map_error(exc)
 
 
 class _Neo4jTx:
@@ -149,6 +158,31 @@ class Neo4jEngine(GraphEngine):
             raise
         except (nx.Neo4jError, nx.DriverError, OSError) as exc:
             raise map_error(exc) from exc
+
+    async def run_read_only(self, stmt: Statement, *, timeout: float | None = None,
+                            max_rows: int | None = None) -> ReadOnlyResult:
+        """A READ-access session and transaction: the server refuses every write in it
+        (``Neo.ClientError.Statement.AccessMode``), on a single server and in a cluster alike."""
+        await self.open()
+
+        async def work(tx: Any) -> ReadOnlyResult:
+            self.counter.record(stmt)
+            result = await tx.run(Query(cast(Any, stmt.text), timeout=timeout), params_for_engine(stmt.params, naive_utc=False))
+            keys = list(result.keys())
+            rows: list[list[Any]] = []
+            async for rec in result:
+                if max_rows is not None and len(rows) >= max_rows:
+                    return ReadOnlyResult(keys, rows, True)
+                rows.append([_convert(rec[k]) for k in keys])
+            return ReadOnlyResult(keys, rows, False)
+
+        try:
+            async with self._session("read") as session:
+                return await session.execute_read(work)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise read_only_error(exc) from exc
 
     async def bulk_load(
         self,
