@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
+from cobuild.http.persisted_cli import persisted_app
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
 from cobuild.store import opened
@@ -167,6 +168,7 @@ def serve() -> None:
 
 
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
+app.add_typer(persisted_app, name="persisted", help="Persisted GraphQL documents (allow-list): add, list, remove, extract.")
 
 
 if __name__ == "__main__":  # pragma: no cover
