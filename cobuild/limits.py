@@ -5,14 +5,16 @@ tripped it (``limit``, ``actual``), never a 500:
 
 =========================== ===================================================================
 ``QUERY_TOO_LARGE``         more lexical tokens than ``COBUILD_MAX_TOKENS`` (2,000), counted
-                            before parsing
+                            before parsing; or so many validation errors that graphql-core gave up
+                            (100): listed first, before the errors found
 ``QUERY_TOO_DEEP``          fields nested deeper than ``COBUILD_MAX_DEPTH`` (10; the root field is
                             level 1; introspection subtrees ``__schema``/``__type`` are not counted
                             but their brackets may nest at most ``2 × depth + 20`` levels)
 ``TOO_MANY_ALIASES``        more aliased fields than ``COBUILD_MAX_ALIASES`` (30)
 ``QUERY_TOO_COSTLY``        estimated cost above ``COBUILD_MAX_COST`` (10,000)
 ``PERSISTED_QUERY_REQUIRED`` ``COBUILD_PERSISTED_ONLY=true`` and the document's sha256 is not in
-                            ``COBUILD_PERSISTED_QUERIES_PATH``
+                            ``COBUILD_PERSISTED_QUERIES_PATH`` (documents resolved from that file by
+                            id, see :mod:`cobuild.http.persisted`, are admitted)
 =========================== ===================================================================
 
 **Cost.** Every field costs 1. A field that pages — the query passes ``first``/``last``, it returns
