@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from graphql import DocumentNode, GraphQLError, parse, print_ast, validate
-from graphql.language import FragmentDefinitionNode, FragmentSpreadNode, OperationDefinitionNode, visit, Visitor
+from graphql.language import FragmentDefinitionNode, FragmentSpreadNode, OperationDefinitionNode, Visitor, visit
 from rich.console import Console
 from rich.table import Table
 
@@ -67,8 +66,8 @@ def _refuse(problems: list[str]) -> None:
 
 @persisted_app.command("add")
 def add(
-    files: List[str] = typer.Argument(..., help="Files holding one GraphQL document each (`-` reads standard input)"),
-    document_id: Optional[str] = typer.Option(None, "--id", help="Register under this id (e.g. a Relay compiler's) instead "
+    files: list[str] = typer.Argument(..., help="Files holding one GraphQL document each (`-` reads standard input)"),
+    document_id: str | None = typer.Option(None, "--id", help="Register under this id (e.g. a Relay compiler's) instead "
                                                                   "of the document's sha256; one file only"),
 ) -> None:
     """Register documents exactly as written (their sha256 is what clients send)."""
@@ -111,7 +110,7 @@ def list_documents(as_json: bool = typer.Option(False, "--json", help="Print JSO
 
 
 @persisted_app.command("remove")
-def remove(ids: List[str] = typer.Argument(..., help="Ids to remove (as `list` shows them; `sha256:` prefix allowed)")) -> None:
+def remove(ids: list[str] = typer.Argument(..., help="Ids to remove (as `list` shows them; `sha256:` prefix allowed)")) -> None:
     """Remove documents; clients sending them get PERSISTED_QUERY_NOT_FOUND from the next request on."""
     removed, unknown = _allow_list().remove(ids)
     for r in removed:
@@ -190,7 +189,7 @@ def extract_operations(folder: Path) -> tuple[list[tuple[str, str, str]], list[s
 @persisted_app.command("extract")
 def extract(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder searched for .graphql/.gql files"),
-    manifest: Optional[Path] = typer.Option(None, "--manifest", help="Also write {operationName: id} as JSON here, for the client build"),
+    manifest: Path | None = typer.Option(None, "--manifest", help="Also write {operationName: id} as JSON here, for the client build"),
 ) -> None:
     """Register every named operation found in the folder, each with the fragments it uses."""
     operations, problems = extract_operations(folder)

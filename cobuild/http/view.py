@@ -20,12 +20,14 @@ Every refusal is a GraphQL-shaped body with ``extensions.code`` and ``requestId`
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
-from graphql.language import OperationDefinitionNode, OperationType as AstOperationType
+from graphql.language import OperationDefinitionNode
+from graphql.language import OperationType as AstOperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -69,8 +71,6 @@ def refusal(refused: RequestRefused, media: str, request_id: str) -> Response:
     error = {"message": refused.message, "extensions": {"code": refused.code, "requestId": request_id, **refused.extensions}}
     body: dict[str, Any] = {"errors": [error]} if media == GRAPHQL_RESPONSE_JSON else {"data": None, "errors": [error]}
     status = refused.status if media == GRAPHQL_RESPONSE_JSON else refused.legacy_status
-    import json
-
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type=media, headers=refused.headers)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response

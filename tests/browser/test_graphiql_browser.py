@@ -14,8 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,7 +37,7 @@ CHROMIUM_FLAGS = [
 ]
 UNIT = "unit:sl-first-hospital"
 NAME = "区第一人民医院"  # the unit's name in cobuild/seeds/data (F001)
-QUERY = '{ node(id: "%s") { id ... on Unit { name } } }' % UNIT
+QUERY = '{ node(id: "' + UNIT + '") { id ... on Unit { name } } }'
 
 
 @pytest.fixture
@@ -93,6 +93,7 @@ def service(seeded_template: Path, tmp_path: Path) -> Iterator[str]:
 
 
 def test_graphiql_runs_a_query_offline(chromium: str, service: str) -> None:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect, sync_playwright
 
     requested: list[str] = []  # every URL the browser asked for
@@ -157,7 +158,7 @@ def test_graphiql_runs_a_query_offline(chromium: str, service: str) -> None:
 
             # the guard is real: a request to another host is recorded and never answered
             probe = context.new_page()
-            with pytest.raises(Exception):
+            with pytest.raises(PlaywrightError):
                 probe.goto("http://example.invalid/", timeout=15_000)
             assert outside == ["http://example.invalid/"], outside
         finally:
