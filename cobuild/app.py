@@ -1,5 +1,5 @@
-"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz, /metrics
-(Prometheus, credentials per ``COBUILD_METRICS``) and /admin/cypher (the read-only Cypher console)."""
+"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz, /static/…,
+/metrics (Prometheus, credentials per ``COBUILD_METRICS``) and /admin/cypher (the read-only Cypher console)."""
 
 from __future__ import annotations
 
@@ -13,46 +13,28 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import Receive, Scope, Send
-from cross_web import HTTPException
-from strawberry.asgi import GraphQL
 
 from cobuild.config import Settings
 from cobuild.errors import EngineError
 from cobuild.graph.engines import GraphEngine, make_engine
 from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
+from cobuild.http.cors import CorsMiddleware
+from cobuild.http.view import GraphQLView
 from cobuild.logs import configure_logging
 from cobuild.middleware import TrustMiddleware, error_response
 from cobuild import observe
 from cobuild.schema import build_schema
 from cobuild.schema.context import Context
+from cobuild.web.pages import static_routes
 
 
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
-
-
-class CobuildGraphQL(GraphQL):
-    """Strawberry's ASGI app with cobuild's per-request context."""
+class CobuildGraphQL(GraphQLView):
+    """The GraphQL-over-HTTP view (:mod:`cobuild.http.view`) with cobuild's per-request context."""
 
     def __init__(self, engine: GraphEngine, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql", **kwargs)
+        super().__init__(build_schema(), settings, **kwargs)
         self.engine = engine
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry answers a request it cannot read (no query, body not JSON, wrong method) in plain
-        text; cobuild answers GraphQL-shaped JSON with a stable code (``BAD_REQUEST`` …), same status."""
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        try:
-            response = await self.run(Request(scope=scope, receive=receive))
-        except HTTPException as exc:
-            request_id = (scope.get("state") or {}).get("request_id") or uuid.uuid4().hex[:16]
-            response = error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"), exc.reason,
-                                      request_id)
-        await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         return Context(
@@ -103,14 +85,18 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
         return JSONResponse({"status": "ready", "store": engine.name, "schemaVersion": version})
 
     graphql = CobuildGraphQL(engine, settings)
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])]
+    # /graphql takes every method: the view answers 405 METHOD_NOT_ALLOWED in a GraphQL-shaped body itself
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql),
+              *static_routes(graphql.assets)]
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(TrustMiddleware, settings=settings, engine=engine,
+        # CORS outermost: its headers reach every answer, the trust middleware's refusals included
+        middleware=[Middleware(CorsMiddleware, origins=settings.cors_origin_list, max_age=settings.cors_max_age),
+                    Middleware(TrustMiddleware, settings=settings, engine=engine,
                                observer=obs if obs.active else None)],
     )
     app.state.engine = engine

@@ -15,6 +15,7 @@ from rich.table import Table
 from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
 from cobuild.console.cli import cypher as cypher_command
+from cobuild.http.persisted_cli import persisted_app
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
 from cobuild.store import opened
@@ -168,6 +169,7 @@ def serve(workers: int = typer.Option(None, "--workers", min=1, max=64,
 
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
 app.command()(cypher_command)
+app.add_typer(persisted_app, name="persisted", help="Persisted GraphQL documents (allow-list): add, list, remove, extract.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     cypher_timeout_s: float = Field(30.0, gt=0, description="Timeout of a Cypher console statement (`cobuild cypher`, /admin/cypher) → TIMEOUT")
     cypher_max_rows: int = Field(1000, ge=1, description="Most rows a Cypher console statement returns (the answer says `truncated`)")
     cypher_history_path: Path = Field(Path("data/cypher_history"), description="History file of the interactive `cobuild cypher` prompt")
+    # --- browsers and GraphQL clients (issue #10): CORS, persisted queries, offline pages ----------
+    cors_origins: str = Field("", description="Origins (scheme://host[:port], comma-separated) whose browser apps may call the API, with credentials; empty = none")
+    cors_max_age: int = Field(600, ge=0, le=86_400, description="Seconds a browser may cache a CORS preflight answer (Access-Control-Max-Age)")
+    apq_cache_entries: int = Field(1000, ge=0, description="Automatic persisted queries remembered per process (LRU); 0 = APQ off → PERSISTED_QUERY_NOT_SUPPORTED")
+    web_dir: Path | None = Field(None, description="Folder whose node_modules holds the browser assets (GraphiQL); unset = the checkout's web/ (`make web` installs them)")
 
     @field_validator("neo4j_uri")
     @classmethod
@@ -68,6 +73,13 @@ class Settings(BaseSettings):
             raise ValueError(f"COBUILD_NEO4J_URI must start with one of {', '.join(s + '://' for s in NEO4J_SCHEMES)}; got {v!r}")
         return v
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, v: str) -> str:
+        from cobuild.http.origins import normalize_origins
+
+        return ",".join(normalize_origins(v))
+
     @model_validator(mode="after")
     def _password(self) -> "Settings":
         if self.neo4j_uri and not self.neo4j_password:
@@ -77,3 +89,7 @@ class Settings(BaseSettings):
     @property
     def engine_name(self) -> str:
         return "neo4j" if self.neo4j_uri else "ladybug"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o for o in self.cors_origins.split(",") if o]

@@ -5,14 +5,16 @@ tripped it (``limit``, ``actual``), never a 500:
 
 =========================== ===================================================================
 ``QUERY_TOO_LARGE``         more lexical tokens than ``COBUILD_MAX_TOKENS`` (2,000), counted
-                            before parsing
+                            before parsing; or so many validation errors that graphql-core gave up
+                            (100): listed first, before the errors found
 ``QUERY_TOO_DEEP``          fields nested deeper than ``COBUILD_MAX_DEPTH`` (10; the root field is
                             level 1; introspection subtrees ``__schema``/``__type`` are not counted
                             but their brackets may nest at most ``2 × depth + 20`` levels)
 ``TOO_MANY_ALIASES``        more aliased fields than ``COBUILD_MAX_ALIASES`` (30)
 ``QUERY_TOO_COSTLY``        estimated cost above ``COBUILD_MAX_COST`` (10,000)
 ``PERSISTED_QUERY_REQUIRED`` ``COBUILD_PERSISTED_ONLY=true`` and the document's sha256 is not in
-                            ``COBUILD_PERSISTED_QUERIES_PATH``
+                            ``COBUILD_PERSISTED_QUERIES_PATH`` (documents resolved from that file by
+                            id, see :mod:`cobuild.http.persisted`, are admitted)
 =========================== ===================================================================
 
 **Cost.** Every field costs 1. A field that pages — the query passes ``first``/``last``, it returns
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("cobuild.limits")
 
+_VALIDATION_ABORTED = "Too many validation errors, error limit reached."
 _OPENERS = (TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L)
 _CLOSERS = (TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R)
 
@@ -110,34 +112,17 @@ class LimitError(GraphQLError):
 
 
 # --- persisted queries ------------------------------------------------------------------------
-_persisted_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
-
-
 def query_hash(query: str) -> str:
     return hashlib.sha256(query.encode("utf-8")).hexdigest()
 
 
 def load_persisted(path: Path | str) -> frozenset[str]:
-    """Allowed sha256 hashes: a JSON list of hashes, or an object keyed by them (values: the
-    documents, for reference). Re-read when the file changes; a missing file allows nothing."""
-    path = Path(path)
-    try:
-        st = path.stat()
-    except OSError:
-        return frozenset()
-    stamp = (st.st_mtime_ns, st.st_size)
-    cached = _persisted_cache.get(path)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        log.error("persisted-query file %s is not valid JSON; no operation is allowed", path)
-        return frozenset()
-    keys = doc.keys() if isinstance(doc, dict) else doc if isinstance(doc, list) else []
-    hashes = frozenset(str(k).lower().removeprefix("sha256:") for k in keys)
-    _persisted_cache[path] = (stamp, hashes)
-    return hashes
+    """Allowed sha256 hashes: the ids and the documents' hashes of the allow-list file (a JSON object
+    ``{id: document}`` or a list of hashes; see :mod:`cobuild.http.persisted`). Re-read when the file
+    changes; a missing file allows nothing."""
+    from cobuild.http.persisted import AllowList
+
+    return AllowList(path).hashes()
 
 
 # --- lexical checks -----------------------------------------------------------------------------
@@ -350,6 +335,12 @@ class QueryLimits(SchemaExtension):
         if self.violation is not None and result is not None:
             result.data = None
             result.errors = [self.violation]
+        elif result is not None and result.errors and any(e.message.startswith(_VALIDATION_ABORTED) for e in result.errors):
+            # graphql-core stops validating after 100 errors: the document is too large to check
+            found = [e for e in result.errors if not e.message.startswith(_VALIDATION_ABORTED)]
+            result.errors = [LimitError("QUERY_TOO_LARGE", f"validation stopped after {len(found)} errors: the document is "
+                                        "too large or too broken to check; fix the errors listed after this one or send a "
+                                        "smaller document", limit=len(found)), *found]
         state = _request_state(ec.context)
         if state is not None:
             state["graphql_operation"] = _operation_label(ec)
@@ -359,7 +350,9 @@ class QueryLimits(SchemaExtension):
         query = ec.query or ""
         limits = self.limits
         tokens, nesting = lexical_stats(query, limits.max_tokens)
-        if limits.persisted_only and query_hash(query) not in limits.persisted_hashes:
+        state = _request_state(ec.context)
+        from_allow_list = bool(state and state.get("persisted_document"))  # resolved by id from the operators' file
+        if limits.persisted_only and not from_allow_list and query_hash(query) not in limits.persisted_hashes:
             self.violation = LimitError("PERSISTED_QUERY_REQUIRED", "only registered (persisted) operations run on this server; "
                                         "register the document's sha256 with the operators", hash=query_hash(query))
         elif tokens > limits.max_tokens:

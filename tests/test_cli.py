@@ -14,7 +14,7 @@ runner = CliRunner()
 
 def test_no_arguments_lists_every_command() -> None:
     result = runner.invoke(app, [])
-    for command in ("migrate", "seed", "generate", "stats", "serve", "schema", "keys"):
+    for command in ("migrate", "seed", "generate", "stats", "serve", "schema", "keys", "persisted"):
         assert command in result.output
 
 

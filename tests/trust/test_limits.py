@@ -239,3 +239,15 @@ async def test_cached_documents_still_meet_every_limit(make_client):
     # the same cached document under a stricter server: refused by that server's limit
     strict = await make_client(max_depth=1)
     assert _code(await strict.post(valid, {"id": "nope"})) == "QUERY_TOO_DEEP"
+
+
+async def test_validation_that_gives_up_answers_query_too_large(make_client):
+    """graphql-core stops after 100 validation errors ("Validation aborted"); that is a document too
+    large to check: QUERY_TOO_LARGE first, then the errors found."""
+    c = await make_client()
+    r = await c.post("{ " + " ".join(f"f{i}" for i in range(150)) + " }")
+    errors = r.json()["errors"]
+    assert r.status_code == 200 and errors[0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert not any("aborted" in e["message"] for e in errors)
+    assert len(errors) == 101 and {e["extensions"]["code"] for e in errors[1:]} == {"GRAPHQL_VALIDATION"}
+
