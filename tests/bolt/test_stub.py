@@ -97,3 +97,40 @@ C: BEGIN {"mode": "r", "db": "neo4j"}
     await engine.close()
     with pytest.raises(ScriptError, match="the client ended the conversation; the script still expected line"):
         await stub.assert_done()
+
+
+async def test_discard_logoff_and_a_second_logon_through_the_raw_driver() -> None:
+    """Messages cobuild's engine does not send today but a driver may: the rest of a consumed
+    result is DISCARDed, a session with other credentials re-authenticates the connection (LOGOFF,
+    LOGON)."""
+    import neo4j
+
+    stub = await BoltStub(hello() + """
+C: RUN "RETURN 1 AS n" {} {"db": "neo4j"}
+C: PULL {"n": 1000}
+S: SUCCESS {"fields": ["n"]}
+   RECORD [1]
+   SUCCESS {"has_more": true}
+C: DISCARD {"n": -1}
+S: SUCCESS {"type": "r"}
+C: LOGOFF
+C: LOGON {"scheme": "basic", "principal": "analyst", "credentials": "other"}
+S: SUCCESS {}
+   SUCCESS {}
+C: RUN "RETURN 2 AS n" {} {"db": "neo4j"}
+C: PULL {"n": 1000}
+S: SUCCESS {"fields": ["n"]}
+   RECORD [2]
+   SUCCESS {"type": "r"}
+""").start()
+    driver = neo4j.AsyncGraphDatabase.driver(f"bolt://{stub.address}", auth=("neo4j", PASSWORD), user_agent="cobuild",
+                                             notifications_min_severity="WARNING",
+                                             notifications_disabled_classifications=["UNRECOGNIZED"])
+    try:
+        async with driver.session(database="neo4j") as session:
+            await (await session.run("RETURN 1 AS n")).consume()
+        async with driver.session(database="neo4j", auth=("analyst", "other")) as session:
+            assert [r["n"] async for r in await session.run("RETURN 2 AS n")] == [2]
+    finally:
+        await driver.close()
+        await stub.assert_done()
