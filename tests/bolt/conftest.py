@@ -44,6 +44,28 @@ S: SUCCESS {{"server": "Neo4j/5.26.0", "connection_id": "bolt-1", "hints": {json
 """
 
 
+def read_one(text: str = "RETURN 1 AS n", value: Any = 1, *, begin: str = '{"mode": "r", "db": "neo4j"}',
+             commit: str = "{}") -> str:
+    """A managed read transaction: ``text`` (no parameters) answering one row ``{n: value}``."""
+    return f"""
+C: BEGIN {begin}
+S: SUCCESS {{}}
+C: RUN {json.dumps(text)} {{}} {{}}
+C: PULL {{"n": 1000}}
+S: SUCCESS {{"fields": ["n"]}}
+   RECORD [{json.dumps(value)}]
+   SUCCESS {{"type": "r"}}
+C: COMMIT
+S: SUCCESS {commit}
+"""
+
+
+BEGIN_WRITE = """
+C: BEGIN {"db": "neo4j"}
+S: SUCCESS {}
+"""
+
+
 def failure(code: str, message: str, version: str = "5.8") -> str:
     """A FAILURE message's metadata in the form ``version`` uses (GQL errors from Bolt 5.7 on)."""
     major, minor = (int(x) for x in version.split("."))

@@ -19,7 +19,7 @@ import pytest
 from cobuild.errors import ConstraintViolationError, QueryTimeoutError, StoreBusyError, ValidationError
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.neo4j import Neo4jEngine
-from tests.bolt.conftest import PASSWORD, failure, hello, talking
+from tests.bolt.conftest import BEGIN_WRITE, PASSWORD, failure, hello, read_one, talking
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 READ = Statement("MATCH (u:Unit) WHERE u.id = $id AND u.validFrom >= $since RETURN u.name AS name, "
@@ -66,10 +66,7 @@ S: SUCCESS {"bookmark": "FB:read-1"}
 
 
 async def test_a_multi_statement_write_is_one_transaction_committed_once(bolt_stub: Any) -> None:
-    stub = await bolt_stub(hello() + """
-C: BEGIN {"db": "neo4j"}
-S: SUCCESS {}
-""" + ok_write('"CREATE (a:Unit {id: $id}) RETURN 1 AS n"') + ok_write('"/MATCH \\\\(a:Unit\\\\).*/"') + """
+    stub = await bolt_stub(hello() + BEGIN_WRITE + ok_write('"CREATE (a:Unit {id: $id}) RETURN 1 AS n"') + ok_write('"/MATCH \\\\(a:Unit\\\\).*/"') + """
 C: COMMIT
 S: SUCCESS {"bookmark": "FB:w-1"}
 """)
@@ -89,10 +86,7 @@ S: SUCCESS {"bookmark": "FB:w-1"}
 
 async def test_a_transient_error_is_retried_and_then_succeeds(bolt_stub: Any) -> None:
     deadlock = failure("Neo.TransientError.Transaction.DeadlockDetected", "ForsetiClient[1] can't acquire ExclusiveLock")
-    stub = await bolt_stub(hello() + """
-C: BEGIN {"db": "neo4j"}
-S: SUCCESS {}
-""" + ok_write('"CREATE (a) RETURN 1 AS n"') + f"""
+    stub = await bolt_stub(hello() + BEGIN_WRITE + ok_write('"CREATE (a) RETURN 1 AS n"') + f"""
 C: RUN "CREATE (b) RETURN 1 AS n" {{}} {{}}
 {PULL}
 S: FAILURE {deadlock}
@@ -181,10 +175,7 @@ S: SUCCESS {{}}
 async def test_a_failure_mid_transaction_commits_nothing_and_is_mapped(bolt_stub: Any) -> None:
     violated = failure("Neo.ClientError.Schema.ConstraintValidationFailed",
                        "Node(1) already exists with label `Unit` and property `id` = 'unit:x'")
-    stub = await bolt_stub(hello() + """
-C: BEGIN {"db": "neo4j"}
-S: SUCCESS {}
-""" + ok_write('"CREATE (a:Unit {id: $id}) RETURN 1 AS n"') + f"""
+    stub = await bolt_stub(hello() + BEGIN_WRITE + ok_write('"CREATE (a:Unit {id: $id}) RETURN 1 AS n"') + f"""
 C: RUN "CREATE (b:Unit {{id: $id}}) RETURN 1 AS n" {{"id": "unit:x"}} {{}}
 {PULL}
 S: FAILURE {violated}
@@ -203,10 +194,7 @@ S: SUCCESS {{}}
 
 
 async def test_an_error_raised_by_the_unit_of_work_rolls_back(bolt_stub: Any) -> None:
-    stub = await bolt_stub(hello() + """
-C: BEGIN {"db": "neo4j"}
-S: SUCCESS {}
-""" + ok_write('"CREATE (a) RETURN 1 AS n"') + """
+    stub = await bolt_stub(hello() + BEGIN_WRITE + ok_write('"CREATE (a) RETURN 1 AS n"') + """
 C: ROLLBACK
 S: SUCCESS {}
 """)
@@ -221,21 +209,10 @@ S: SUCCESS {}
 
 
 async def test_a_read_after_a_write_carries_the_writes_bookmark(bolt_stub: Any) -> None:
-    stub = await bolt_stub(hello() + """
-C: BEGIN {"db": "neo4j"}
-S: SUCCESS {}
-""" + ok_write('"CREATE (a) RETURN 1 AS n"') + """
+    stub = await bolt_stub(hello() + BEGIN_WRITE + ok_write('"CREATE (a) RETURN 1 AS n"') + """
 C: COMMIT
 S: SUCCESS {"bookmark": "FB:after-write-1"}
-C: BEGIN {"mode": "r", "db": "neo4j", "bookmarks": ["FB:after-write-1"]}
-S: SUCCESS {}
-C: RUN "RETURN 1 AS n" {} {}
-C: PULL {"n": 1000}
-S: SUCCESS {"fields": ["n"]}
-   RECORD [1]
-   SUCCESS {"type": "r"}
-C: COMMIT
-S: SUCCESS {"bookmark": "FB:after-read-2"}
+""" + read_one(begin='{"mode": "r", "db": "neo4j", "bookmarks": ["FB:after-write-1"]}', commit='{"bookmark": "FB:after-read-2"}') + """
 C: BEGIN {"db": "neo4j", "bookmarks": ["FB:after-read-2"]}
 S: SUCCESS {}
 """ + ok_write('"CREATE (a) RETURN 1 AS n"') + """
@@ -249,21 +226,9 @@ S: SUCCESS {"bookmark": "FB:after-write-3"}
 
 
 async def test_neo4j_uri_routes_reads_to_readers_and_writes_to_writers(bolt_stub: Any) -> None:
-    reader = await bolt_stub(hello(routing="*") + """
-C: BEGIN {"mode": "r", "db": "neo4j", "bookmarks": ["FB:on-writer"]}
-S: SUCCESS {}
-C: RUN "MATCH (n) RETURN count(n) AS n" {} {}
-C: PULL {"n": 1000}
-S: SUCCESS {"fields": ["n"]}
-   RECORD [42]
-   SUCCESS {"type": "r"}
-C: COMMIT
-S: SUCCESS {"bookmark": "FB:on-reader"}
-""")
-    writer = await bolt_stub(hello(routing="*") + """
-C: BEGIN {"db": "neo4j"}
-S: SUCCESS {}
-""" + ok_write('"CREATE (a) RETURN 1 AS n"') + """
+    reader = await bolt_stub(hello(routing="*") + read_one("MATCH (n) RETURN count(n) AS n", 42, commit='{"bookmark": "FB:on-reader"}',
+                                                         begin='{"mode": "r", "db": "neo4j", "bookmarks": ["FB:on-writer"]}'))
+    writer = await bolt_stub(hello(routing="*") + BEGIN_WRITE + ok_write('"CREATE (a) RETURN 1 AS n"') + """
 C: COMMIT
 S: SUCCESS {"bookmark": "FB:on-writer"}
 """)
@@ -333,17 +298,7 @@ S: SUCCESS {{}}
 async def test_a_server_without_notification_filters_is_used_without_them(bolt_stub: Any) -> None:
     """Neo4j 5.0–5.6 speaks Bolt 5.0/5.1, where the driver refuses notification filters before
     HELLO: the engine reconnects without them (and still logs each notification once)."""
-    stub = await bolt_stub(hello("5.1", filters=False, handshake="legacy", restart=True) + """
-C: BEGIN {"mode": "r", "db": "neo4j"}
-S: SUCCESS {}
-C: RUN "RETURN 1 AS n" {} {}
-C: PULL {"n": 1000}
-S: SUCCESS {"fields": ["n"]}
-   RECORD [1]
-   SUCCESS {"type": "r"}
-C: COMMIT
-S: SUCCESS {}
-""")
+    stub = await bolt_stub(hello("5.1", filters=False, handshake="legacy", restart=True) + read_one())
     async with talking(engine_for(stub.address), stub) as engine:
         assert await engine.run(Statement("RETURN 1 AS n", label="old server")) == [{"n": 1}]
     assert stub.empty_connections == 1  # the first connection, closed by the driver after the handshake

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.neo4j import Neo4jEngine
-from tests.bolt.conftest import PASSWORD, hello
+from tests.bolt.conftest import PASSWORD, hello, read_one
 from tests.bolt.packstream import Structure, pack, unpack
 from tests.bolt.stub import BoltStub, Script, ScriptError, matches
 
@@ -60,17 +60,7 @@ def test_bad_scripts_are_refused(bad: str) -> None:
 
 
 async def test_a_client_that_deviates_from_the_script_fails_the_test() -> None:
-    stub = await BoltStub(hello() + """
-C: BEGIN {"mode": "r", "db": "neo4j"}
-S: SUCCESS {}
-C: RUN "RETURN 1 AS n" {} {}
-C: PULL {"n": 1000}
-S: SUCCESS {"fields": ["n"]}
-   RECORD [1]
-   SUCCESS {"type": "r"}
-C: COMMIT
-S: SUCCESS {}
-""").start()
+    stub = await BoltStub(hello() + read_one()).start()
     engine = Neo4jEngine(f"bolt://{stub.address}", "neo4j", PASSWORD, max_retry_s=0)
     with pytest.raises(Exception):
         await engine.run(Statement("RETURN 2 AS n", label="not the scripted one"))
@@ -80,16 +70,7 @@ S: SUCCESS {}
 
 
 async def test_an_unfinished_script_fails_the_test() -> None:
-    stub = await BoltStub(hello() + """
-C: BEGIN {"mode": "r", "db": "neo4j"}
-S: SUCCESS {}
-C: RUN "RETURN 1 AS n" {} {}
-C: PULL {"n": 1000}
-S: SUCCESS {"fields": ["n"]}
-   RECORD [1]
-   SUCCESS {"type": "r"}
-C: COMMIT
-S: SUCCESS {}
+    stub = await BoltStub(hello() + read_one() + """
 C: BEGIN {"mode": "r", "db": "neo4j"}
 """).start()
     engine = Neo4jEngine(f"bolt://{stub.address}", "neo4j", PASSWORD, max_retry_s=0)
