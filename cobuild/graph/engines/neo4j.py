@@ -286,8 +286,9 @@ class Neo4jEngine(GraphEngine):
             except EngineError:
                 raise
             except nx.ConfigurationError as exc:
-                if attempt == 1 and self._server_filters:
-                    await self._without_server_filters()
+                if attempt == 1:  # a server before Neo4j 5.7 (or a request racing the switch): once more without filters
+                    if self._server_filters:
+                        await self._without_server_filters()
                     continue
                 raise map_error(exc) from exc
             except (nx.Neo4jError, nx.DriverError, OSError) as exc:
