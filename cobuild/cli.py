@@ -75,7 +75,8 @@ def seed(data_dir: Path = typer.Option(None, help="Seed folder (default: the bun
 
     started = time.perf_counter()
     with console.status("loading seed network …") as status:
-        report = _with_engine(lambda e: load(e, data_dir or DATA_DIR, progress=lambda m: status.update(f"loading {m}")))
+        # migrate first: on Neo4j the uniqueness constraints are the indexes every MERGE by id uses
+        report = _with_engine(lambda e: _migrated(e, lambda: load(e, data_dir or DATA_DIR, progress=lambda m: status.update(f"loading {m}"))))
     console.print(
         f"seed network: {report.nodes} nodes, {report.rels} relationships "
         f"({report.changed} nodes changed), derived {report.derived} in {time.perf_counter() - started:.1f}s"

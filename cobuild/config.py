@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
     neo4j_max_retry_s: float = Field(15.0, ge=0, description="How long the Neo4j driver retries a unit of work after a transient failure (server unreachable, leader switch) before answering DB_UNAVAILABLE")
+    neo4j_load_batch: int = Field(10_000, ge=1, description="Rows per UNWIND batch when `cobuild generate` loads into Neo4j")
+    neo4j_load_parallel: int = Field(4, ge=1, le=64, description="Neo4j load batches in flight at once (relationship batches only when they share no node)")
     db_path: Path = Field(Path("data/cobuild.lbdb"), description="LadybugDB database directory")
     ladybug_readers: int = Field(2, ge=1, le=64, description="LadybugDB read connections (parallel reads); one per core is enough")
     ladybug_buffer_pool_mb: int = Field(0, ge=0, description="LadybugDB buffer pool in MiB (0 = LadybugDB's default, a share of the machine's memory). A cap bounds RSS, but LadybugDB 0.22 may keep a capped pool full after heavy statements (every later statement, writes too, answers DB_BUSY): leave 0 unless measured")

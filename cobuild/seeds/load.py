@@ -30,7 +30,7 @@ from cobuild.seeds.regions import fill_regions
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCES = ("F000", "F001", "F002", "F003", "F004", "SYNTHETIC")
-BATCH = 500
+BATCH = 500  # rows per upsert statement unless the engine says otherwise (``GraphEngine.write_batch``)
 STAT_COLUMNS = ("id", "scope", "metric", "name", "value", "valueMax", "unit", "qualifier", "asOf", "quote", "source")
 
 
@@ -146,17 +146,20 @@ async def load(engine: GraphEngine, data_dir: Path = DATA_DIR, progress: Callabl
     now = dt.datetime.now(dt.timezone.utc)
     pairing_ids = [r["id"] for r in ds.nodes.get("Pairing", [])]
 
+    batch = engine.write_batch or BATCH
+
     async def work(tx: Tx) -> LoadReport:
         changed = 0
         for label_name, rows in ds.nodes.items():
-            for i in range(0, len(rows), BATCH):
-                res = await tx.run(upsert_nodes(engine.dialect, label_name, rows[i : i + BATCH], now))
+            for i in range(0, len(rows), batch):
+                res = await tx.run(upsert_nodes(engine.dialect, label_name, rows[i : i + batch], now))
                 changed += int(res[0]["changed"] or 0)
             if progress:
                 progress(f"{label_name}: {len(rows)}")
         for (rel_name, a, b), rows in ds.rels.items():
-            for i in range(0, len(rows), BATCH):
-                chunk = rows[i : i + BATCH]
+            rows = sorted(rows, key=lambda r: (r["from"], r["to"]))  # by start node: locks taken in one order
+            for i in range(0, len(rows), batch):
+                chunk = rows[i : i + batch]
                 res = await tx.run(merge_rels(engine.dialect, rel_name, a, b, chunk))
                 if int(res[0]["n"]) != len(chunk):
                     raise ValidationError(f"{rel_name} {a}->{b}: some endpoints were not written", field="from")

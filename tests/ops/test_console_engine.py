@@ -10,7 +10,7 @@ import pytest
 from cobuild.errors import EngineError, QueryTimeoutError, ReadOnlyViolationError
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.base import GraphEngine
-from cobuild.graph.engines.neo4j import read_only_error
+from cobuild.graph.engines.neo4j import map_error
 from cobuild.graph.stats import graph_stats
 
 WRITES = [
@@ -76,9 +76,9 @@ def test_neo4j_access_mode_refusal_maps_to_read_only() -> None:
     """The server's refusal of a write in a READ transaction (a code, not message text) is READ_ONLY."""
     refusal = nx.Neo4jError._hydrate_neo4j(code="Neo.ClientError.Statement.AccessMode",
                                            message="Writing in read access mode not allowed. Attempted write to neo4j")
-    assert isinstance(read_only_error(refusal), ReadOnlyViolationError)
+    assert isinstance(map_error(refusal), ReadOnlyViolationError)
     syntax = nx.Neo4jError._hydrate_neo4j(code="Neo.ClientError.Statement.SyntaxError", message="Invalid input")
-    mapped = read_only_error(syntax)
+    mapped = map_error(syntax)
     assert type(mapped) is EngineError and mapped.original is syntax
 
 

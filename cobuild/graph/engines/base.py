@@ -183,6 +183,9 @@ class GraphEngine(ABC):
 
     name: str
     dialect: Dialect
+    #: Rows per statement of a batched upsert (the seed loader): LadybugDB's plans grow with the
+    #: batch, a Neo4j server takes 10k-row ``UNWIND`` batches in stride.
+    write_batch: int = 500
 
     def __init__(self) -> None:
         self.counter = StatementCounter()
