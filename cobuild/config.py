@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(60, ge=1, description="Token-bucket size: requests allowed in a burst → HTTP 429 RATE_LIMITED beyond it")
     query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds; resolvers pass it to `engine.run(timeout=…)` → TIMEOUT")
 
+    # --- integration partners (issue #12): change feed, idempotency, batch upserts ----------------
+    change_retention_days: float = Field(30.0, gt=0, description="How long the change feed keeps events; a cursor older than that answers CURSOR_EXPIRED")
+    change_prune_interval_s: float = Field(3600.0, ge=0, description="Prune-on-write: at most once per this many seconds per process, after a committed mutation (0 = after every one); `cobuild changes prune` prunes on demand")
+    idempotency_ttl_s: float = Field(86_400.0, gt=0, description="How long an idempotency key (Idempotency-Key header or clientMutationId) keeps its first answer for retries")
+    max_upsert_items: int = Field(500, ge=1, le=10_000, description="Most items one batch upsert accepts → VALIDATION naming the limit")
+
     @field_validator("neo4j_uri")
     @classmethod
     def _scheme(cls, v: str | None) -> str | None:

@@ -493,15 +493,17 @@ async def test_upsert_units_is_idempotent(net: Client) -> None:
 
 async def test_upsert_refusals(net: Client) -> None:
     ok = {"externalId": "X1", "name": "甲", "unitType": "SOE"}
-    err = await refused(net, UPSERT_UNITS, {"partner": "acme", "items": [ok, {"externalId": "X2", "unitType": "SPACESHIP"}]}, "VALIDATION")
-    assert err["extensions"]["index"] == 1 and err["extensions"]["field"] == "unitType"
+    # upsert inputs use the filters' GraphQL enums: an unknown value is refused before anything runs
+    err = await refused(net, UPSERT_UNITS, {"partner": "acme", "items": [ok, {"externalId": "X2", "unitType": "SPACESHIP"}]},
+                        "GRAPHQL_VALIDATION")
+    assert "UnitType" in err["message"]
     err = await refused(net, UPSERT_UNITS, {"partner": "acme", "items": [ok, {"externalId": "X3"}]}, "VALIDATION")
     assert err["extensions"]["index"] == 1 and err["extensions"]["field"] == "unitType"
     err = await refused(net, UPSERT_UNITS, {"partner": "acme", "items": [ok, ok]}, "VALIDATION")
     assert err["extensions"]["index"] == 1
     await refused(net, UPSERT_UNITS, {"partner": "Bad Partner!", "items": [ok]}, "VALIDATION")
     err = await refused(net, UPSERT_UNITS, {"partner": "acme", "items": [{**ok, "externalId": str(i)} for i in range(501)]}, "VALIDATION")
-    assert err["extensions"]["field"] == "items"
+    assert err["extensions"]["field"] == "items" and err["extensions"]["limit"] == 500 and "at most 500" in err["message"]
 
 
 def test_ids() -> None:
