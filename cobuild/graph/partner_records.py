@@ -39,8 +39,9 @@ class Ref:
     min_items: int = 1
     key: tuple[tuple[str, Any], ...] = ()
     home: bool = False
-    code: str = "VALIDATION"
+    code: str = "VALIDATION"  # a reference of the wrong kind (and, unless missing_code says otherwise, a missing one)
     rule: str | None = None
+    missing_code: str | None = None
     input: bool = True  # False: computed by the label's rules (an evaluation's OF target)
 
     @property
@@ -115,7 +116,8 @@ SPECS: dict[str, Spec] = {s.label: s for s in (
     Spec("Agreement", (
         Ref("pairingId", "FORMALIZES", ("Pairing",), "所确立的结对", "The pairing it formalises", required=True, home=True),
         Ref("signerIds", "SIGNED", _ACTORS, "签署方(至少两方,须为结对各方)", "Signers (at least two, parties to the pairing)",
-            incoming=True, many=True, required=True, min_items=2, code="SIGNER_NOT_PARTY", rule="A3"),
+            incoming=True, many=True, required=True, min_items=2, code="SIGNER_NOT_PARTY", rule="A3",
+            missing_code="VALIDATION"),
     )),
     Spec("Demand", (
         Ref("publisherId", "PUBLISHES", _ACTORS + ("Person",), "发布方", "Publisher: area, party organisation, unit or resident",

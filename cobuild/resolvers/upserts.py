@@ -191,9 +191,10 @@ def _ref_ids(ref: Ref, value: Any) -> list[str]:
 def _missing(ref: Ref) -> None:
     need = f"at least {ref.min_items} different ids" if ref.min_items > 1 else "an id"
     msg = f"{ref.field} needs {need} of {' or '.join(ref.labels)}"
-    if ref.code == "VALIDATION":
+    code = ref.missing_code or ref.code
+    if code == "VALIDATION":
         raise ValidationError(msg, field=ref.field, rule=ref.rule)
-    raise RuleViolationError(msg, code=ref.code, rule=ref.rule, field=ref.field)
+    raise RuleViolationError(msg, code=code, rule=ref.rule, field=ref.field)
 
 
 def _static_pairing(it: Item, now: dt.datetime) -> None:
