@@ -98,4 +98,4 @@ def test_export_jsonl_has_every_node_and_relationship(store, tmp_path: Path) -> 
 def test_export_refuses_an_unknown_format(store, tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "--format", "xml", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
-    assert "csv or jsonl" in result.output
+    assert "neo4j-admin, csv or jsonl" in result.output

@@ -117,6 +117,20 @@ async def record(tx: Any, dialect: Any, changes: Sequence[Change], operation: st
     return int(rows[0]["first"]), int(rows[0]["last"])
 
 
+def reloaded() -> Change:
+    """The one event a bulk load records (``cobuild seed`` / ``cobuild generate``): RELOADED, no
+    record — followers should read the current state again rather than expect one event per row."""
+    return Change("RELOADED", None, None)
+
+
+async def record_marker(engine: Any, operation: str) -> tuple[int, int] | None:
+    """A RELOADED marker in its own transaction (after a bulk load that bypassed transactions)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    committed = await engine.write(lambda tx: record(tx, engine.dialect, [reloaded()], operation, now))
+    notify(engine, committed, operation)
+    return committed
+
+
 # ------------------------------------------------------------------------------------------------
 # After commit
 # ------------------------------------------------------------------------------------------------

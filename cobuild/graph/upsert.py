@@ -77,7 +77,7 @@ def _diff(ref: str, value: str) -> str:
 
 
 def merge_nodes_counted(dialect: Dialect, label_name: str, rows: Sequence[dict[str, Any]], props: Sequence[str],
-                        now: dt.datetime) -> Statement:
+                        now: dt.datetime, *, verbatim: bool = False) -> Statement:
     """``UNWIND $rows MERGE (n:Label {id}) SET …`` answering, per row, whether *this statement*
     created the node and which properties it changed: rows ``{i, created, changed, diffs}``.
 
@@ -85,26 +85,28 @@ def merge_nodes_counted(dialect: Dialect, label_name: str, rows: Sequence[dict[s
     (:meth:`Dialect.lock_node`): on Neo4j a concurrent batch with the same id waits at the MERGE
     (uniqueness constraint) or at the lock, then reads what the first one committed — so 20 concurrent
     batches of the same 10 ids report exactly 10 created between them. ``updatedAt`` moves only when a
-    property changed; ``createdAt`` is set once.
+    property changed; ``createdAt`` is set once. ``verbatim`` (``cobuild import``): the rows' own
+    ``createdAt``/``updatedAt`` are written like any other property (a restore keeps them).
     """
     lab = model.label(label_name)
     params = Params()
-    props = [p for p in props if p not in ("id", "createdAt", "updatedAt")]
+    props = [p for p in props if p != "id" and (verbatim or p not in ("createdAt", "updatedAt"))]
     rows_p = params.add([{"i": r["i"], **{k: r.get(k) for k in ["id", *props]}} for r in rows])
     now_p = params.add(now)
     value = {p: dialect.typed(f"r.{name(p)}", lab.prop(p).type) for p in props}
     diffs = [_diff(f"n.{name(p)}", value[p]) for p in props]
     listed = ", ".join(f"CASE WHEN {d} THEN {params.add(p)} ELSE NULL END" for p, d in zip(props, diffs))
     lock = dialect.lock_node("n")
-    sets = ", ".join(f"n.{name(p)} = {value[p]}" for p in props)
+    assignments = [f"n.{name(p)} = {value[p]}" for p in props]
+    if not verbatim:
+        assignments += [f"n.`updatedAt` = CASE WHEN created OR changed THEN {now_p} ELSE n.`updatedAt` END",
+                        f"n.`createdAt` = coalesce(n.`createdAt`, {now_p})"]
     text = (
         f"UNWIND {rows_p} AS r MERGE (n:{name(label_name)} {{`id`: r.`id`}}) "
         f"WITH n, r, n.`createdAt` IS NULL AS created "
         + (f"{lock} WITH n, r, created " if lock else "")
         + f"WITH n, r, created, [{listed}] AS diffs, ({' OR '.join(diffs) or 'false'}) AS changed "
-        f"SET {sets + ', ' if sets else ''}"
-        f"n.`updatedAt` = CASE WHEN created OR changed THEN {now_p} ELSE n.`updatedAt` END, "
-        f"n.`createdAt` = coalesce(n.`createdAt`, {now_p}) "
+        f"SET {', '.join(assignments)} "
         f"RETURN r.`i` AS i, n.`id` AS id, created, changed, diffs"
     )
     return Statement(text, params.values, label=f"upsert {label_name} (counted)")
