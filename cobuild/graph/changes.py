@@ -95,26 +95,35 @@ def record_statement(dialect: Any, changes: Sequence[Change], operation: str, no
         f"MERGE (s:{name('ChangeSequence')} {{`id`: {p.add(FEED_ID)}}}) "
         f"ON CREATE SET {seq} = 0, s.{name('prunedThrough')} = 0, s.{name('epoch')} = {p.add(secrets.token_hex(8))} "
         f"SET {seq} = {seq} + {n} "
-        f"WITH {seq} - {n} AS base "
+        f"WITH {seq} - {n} AS base, s.{name('epoch')} AS epoch "
         f"UNWIND {rows} AS r "
         f"CREATE (e:{name('ChangeEvent')} {{`seq`: base + r.`i`, `kind`: r.`kind`, `entityLabel`: r.`label`, "
         f"`entityId`: r.`id`, `areaPath`: {_typed(dialect, 'r.`areaPath`', 'areaPath')}, "
         f"`changedAt`: {p.add(now)}, `operation`: {p.add(operation)}, "
         f"`fields`: {_typed(dialect, 'r.`fields`', 'fields')}, "
         f"`relationships`: {_typed(dialect, 'r.`rels`', 'relationships')}}}) "
-        "RETURN min(e.`seq`) AS first, max(e.`seq`) AS last"
+        "RETURN min(e.`seq`) AS first, max(e.`seq`) AS last, epoch"
     )
     return Statement(text, p.values, label="changes: record")
 
 
-async def record(tx: Any, dialect: Any, changes: Sequence[Change], operation: str, now: dt.datetime) -> tuple[int, int] | None:
-    """Record ``changes`` in the caller's transaction (its last statement); the committed range."""
+@dataclass(frozen=True)
+class Recorded:
+    """The sequence numbers a transaction took (valid once it commits) and the feed's epoch."""
+
+    first: int
+    last: int
+    epoch: str | None
+
+
+async def record(tx: Any, dialect: Any, changes: Sequence[Change], operation: str, now: dt.datetime) -> Recorded | None:
+    """Record ``changes`` in the caller's transaction (its last statement); the numbers taken."""
     if not changes:
         return None
     rows = await tx.run(record_statement(dialect, changes, operation, now))
     if not rows or rows[0].get("last") is None:
         raise RuntimeError("the change feed recorded nothing")  # rolls the unit of work back
-    return int(rows[0]["first"]), int(rows[0]["last"])
+    return Recorded(int(rows[0]["first"]), int(rows[0]["last"]), rows[0].get("epoch"))
 
 
 def reloaded() -> Change:
@@ -123,7 +132,7 @@ def reloaded() -> Change:
     return Change("RELOADED", None, None)
 
 
-async def record_marker(engine: Any, operation: str) -> tuple[int, int] | None:
+async def record_marker(engine: Any, operation: str) -> Recorded | None:
     """A RELOADED marker in its own transaction (after a bulk load that bypassed transactions)."""
     now = dt.datetime.now(dt.timezone.utc)
     committed = await engine.write(lambda tx: record(tx, engine.dialect, [reloaded()], operation, now))
@@ -136,12 +145,18 @@ async def record_marker(engine: Any, operation: str) -> tuple[int, int] | None:
 # ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Committed:
-    """What listeners hear after a commit: the engine and the committed range of sequence numbers."""
+    """What listeners hear after a commit: the engine, the committed range of sequence numbers and
+    the feed's epoch — ``encode_cursor(epoch, first - 1)`` reads exactly these changes."""
 
     engine: Any
     first: int
     last: int
     operation: str
+    epoch: str | None = None
+
+    @property
+    def cursor_before(self) -> str:
+        return encode_cursor(self.epoch, self.first - 1)
 
 
 Listener = Callable[[Committed], None]
@@ -155,10 +170,10 @@ def add_listener(fn: Listener) -> Callable[[], None]:
     return lambda: _listeners.remove(fn) if fn in _listeners else None
 
 
-def notify(engine: Any, committed: tuple[int, int] | None, operation: str) -> None:
+def notify(engine: Any, committed: Recorded | None, operation: str) -> None:
     if committed is None:
         return
-    event = Committed(engine, committed[0], committed[1], operation)
+    event = Committed(engine, committed.first, committed.last, operation, committed.epoch)
     for fn in list(_listeners):
         try:
             fn(event)

@@ -408,12 +408,12 @@ async def _commit(engine: GraphEngine, report: ImportReport, source: Path, job: 
     """One transaction: the batch, its change-feed record and the checkpoint that says it is done."""
     now = dt.datetime.now(dt.timezone.utc)
     dialect = engine.dialect
-    committed: list[tuple[int, int] | None] = [None]
+    committed: list[changes.Recorded | None] = [None]
 
     async def work(tx: Any) -> tuple[int, int]:
         created, changed, done = await write_batch(tx, dialect, batch, now, report.created_ids) if batch else (0, 0, [])
-        committed[0] = await changes.record(tx, dialect, done, "import", now)
         await tx.run(checkpoint_statement(dialect, job, str(source), list(files_done), file, rows_done, last, now))
+        committed[0] = await changes.record(tx, dialect, done, "import", now)  # last: the counter lock until commit
         return created, changed
 
     created, changed = await engine.write(work)

@@ -811,13 +811,3 @@ def existing_ids(label_name: str, ids: Sequence[str]) -> Statement:
     p = Params()
     text = f"MATCH (n:{name(label_name)}) WHERE n.`id` IN {p.add(list(ids))} RETURN n.`id` AS id"
     return Statement(text, p.values, label=f"rules: existing {label_name}")
-
-
-def area_from_region(label_name: str, ids: Sequence[str]) -> Statement:
-    """Upserted records that name a ``regionId`` live in that area (``areaPath``); an AdminArea
-    upserted with a parent of its own keeps the path it has."""
-    p = Params()
-    text = (f"UNWIND {p.add(list(ids))} AS i MATCH (n:{name(label_name)}) WHERE n.`id` = i AND n.`regionId` IS NOT NULL "
-            f"MATCH (r:`AdminArea`) WHERE r.`id` = n.`regionId` AND r.`id` <> n.`id` "
-            f"{inherit_area('n', 'r')} RETURN count(n) AS n")
-    return Statement(text, p.values, label=f"write: {label_name} areaPath from regionId")

@@ -62,12 +62,12 @@ def _fields(row: dict[str, Any]) -> list[str]:
 async def _write(engine: GraphEngine, principal: Principal, action: str, work: Callable[[Tx], Awaitable[Outcome]],
                  *, areas: Sequence[str] = (), own: Sequence[str] = (), authorize: bool = True) -> Outcome:
     """``work`` as one write unit of work: [idempotency claim] → authorization check → the work →
-    change-feed record → [answer kept with the key]. A refused principal gets FORBIDDEN before
+    [answer kept with the key] → change-feed record. A refused principal gets FORBIDDEN before
     anything is read for the rules or written (a role that may not write at all, before the unit of
     work even begins). ``authorize=False``: the work checks scope itself (batch upserts, per row)."""
     access.check_action(principal, action)
     request = idempotency.current()
-    committed: list[tuple[int, int] | None] = [None]
+    committed: list[changes.Recorded | None] = [None]
 
     async def guarded(tx: Tx) -> Outcome:
         now = utcnow()
@@ -79,9 +79,10 @@ async def _write(engine: GraphEngine, principal: Principal, action: str, work: C
         if authorize:
             await access.authorize_write(tx, principal, action, areas=areas, own=own)
         outcome = await work(tx)
-        committed[0] = await changes.record(tx, engine.dialect, outcome.changes, action, now)
         if request is not None:
             await idempotency.store(tx, request, outcome)
+        # last: the feed's counter lock (Neo4j) is held from here to the commit only
+        committed[0] = await changes.record(tx, engine.dialect, outcome.changes, action, now)
         return outcome
 
     outcome = await engine.write(guarded)

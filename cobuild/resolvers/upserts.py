@@ -30,7 +30,7 @@ from typing import Any, Awaitable, Callable, Sequence
 
 from cobuild.auth import access
 from cobuild.auth.principal import Principal
-from cobuild.errors import ClientSafeError, ForbiddenError, NotFoundError, RuleViolationError, ValidationError
+from cobuild.errors import ClientSafeError, NotFoundError, RuleViolationError, ValidationError
 from cobuild.graph import changes, model, rules
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx, to_utc
@@ -123,7 +123,7 @@ async def upsert(engine: GraphEngine, principal: Principal, label_name: str, par
         await _read(tx, batch, dry_run)
         await _rules(tx, batch)
         for it in batch.live():
-            _scope(principal, it)
+            _scope(principal, action, it)
         if dry_run:
             raise _DryRun(Outcome(_answer(batch, True, {})))
         _raise_first(batch)
@@ -383,7 +383,7 @@ def _would(batch: Batch, it: Item) -> str:
     return "UNCHANGED"
 
 
-def _scope(principal: Principal, it: Item) -> None:
+def _scope(principal: Principal, action: str, it: Item) -> None:
     """The partner role's (and every area role's) scope, per row: the record must live in a granted
     area now, and must have lived in one before if it existed."""
     if principal.role == "admin":
@@ -399,8 +399,9 @@ def _scope(principal: Principal, it: Item) -> None:
     elif before is not None and not granted & before:
         why = "the existing record lies outside the areas this credential is granted"
     if why:
-        it.refuse(_located(ForbiddenError(f"{it.id}: {why}", action="upsert", role=principal.role, entityId=it.id),
-                           it.index))
+        refused = access.forbid(principal, action, f"{it.id}: {why}")
+        refused.extensions["entityId"] = it.id
+        it.refuse(_located(refused, it.index))
 
 
 # ---- label rules (batched reads + the single mutations' rule functions) -------------------------

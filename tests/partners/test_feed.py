@@ -243,3 +243,6 @@ async def test_an_after_commit_listener_hears_each_commit(feed: GQL) -> None:
     finally:
         remove()
     assert [(c.first, c.last, c.operation) for c in heard] == [(1, 1, "recordService"), (2, 2, "recordService")]
+    # a listener (a subscription) reads exactly the changes it heard of, from the cursor before them
+    events, _ = await page_all(feed, heard[1].cursor_before)
+    assert [changes.decode_cursor(e["cursor"])[1] for e in events] == [2]
