@@ -231,7 +231,7 @@ SUCCESSFUL = [
                           "score": 50, "satisfactionRate": 60, "outcome": "RECTIFY_BY_DEADLINE"}}),
     (REPORT, {"input": {"personId": "person:m", "communityId": "area:c1"}}),
     (RECORD, {"input": {"personId": "person:m", "date": "2024-04-01", "hours": 1, "atId": "venue:v1", "forId": "project:j1"}}),
-    ("""mutation { upsertUnits(partner: "acme", items: [{externalId: "A", name: "甲", unitType: "SOE"}]) { created } }""", {}),
+    ("""mutation { upsertUnits(partner: "acme", items: [{externalId: "A", name: "甲", unitType: SOE}]) { created } }""", {}),
 ]
 
 

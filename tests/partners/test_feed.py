@@ -246,3 +246,25 @@ async def test_an_after_commit_listener_hears_each_commit(feed: GQL) -> None:
     # a listener (a subscription) reads exactly the changes it heard of, from the cursor before them
     events, _ = await page_all(feed, heard[1].cursor_before)
     assert [changes.decode_cursor(e["cursor"])[1] for e in events] == [2]
+
+
+async def test_internal_records_stay_out_of_the_network(feed: GQL) -> None:
+    """ChangeEvent, ChangeSequence, IdempotencyKey and ImportCheckpoint are cobuild's own records:
+    no entity type, root list or lookup, no stats, no export, not searchable."""
+    from cobuild.graph import model
+    from cobuild.graph.stats import graph_stats
+    from cobuild.schema import build_schema
+
+    await feed(RECORD, record(0), **{"idempotency-key": "k"})
+    internal = {lab.name for lab in model.INTERNAL_LABELS}
+    assert internal.isdisjoint(model.LABELS_BY_NAME)
+    schema = build_schema()._schema
+    entity = schema.type_map["Entity"]
+    implementers = {t.name for t in schema.get_possible_types(entity)}  # type: ignore[arg-type]
+    assert "ChangeEvent" not in implementers and not internal & implementers
+    roots = set(schema.query_type.fields)  # type: ignore[union-attr]
+    assert not {"changeEvents", "changeEvent", "idempotencyKeys", "importCheckpoints", "changeSequences"} & roots
+    stats = await graph_stats(feed.engine)
+    assert internal.isdisjoint(stats["nodes"])
+    counts = await feed.engine.run(Statement("MATCH (e:ChangeEvent) RETURN count(e) AS n"))
+    assert counts == [{"n": 1}]  # … while they are in the store
