@@ -18,6 +18,7 @@ from cobuild.console.cli import cypher as cypher_command
 from cobuild.http.persisted_cli import persisted_app
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
+from cobuild.partners_cli import changes_app, import_command
 from cobuild.store import opened
 
 T = TypeVar("T")
@@ -121,22 +122,28 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
 
 @app.command()
 def export(
-    fmt: str = typer.Option("csv", "--format", help="csv (neo4j-admin import headers, one file per label/type) or jsonl (one graph.jsonl)"),
+    fmt: str = typer.Option("neo4j-admin", "--format", help="neo4j-admin (CSV that `neo4j-admin database import full` and `cobuild import` read; `csv` is the same) or jsonl (one graph.jsonl)"),
     out: Path = typer.Option(Path("export"), "--out", help="Output folder (created if missing)"),
 ) -> None:
     """Write the whole graph as CSV (neo4j-admin import headers) or JSON lines, to load it elsewhere."""
     from cobuild.graph.export import export as run_export
 
-    if fmt not in ("csv", "jsonl"):
-        err.print(f"[red]rejected:[/red] --format must be csv or jsonl, not {fmt!r}")
+    from cobuild.graph.export import FORMATS, ExportError
+
+    if fmt not in FORMATS:
+        err.print(f"[red]rejected:[/red] --format must be neo4j-admin, csv or jsonl, not {fmt!r}")
         raise typer.Exit(2)
     started = time.perf_counter()
-    counts = _with_engine(lambda e: run_export(e, out, fmt))
+    try:
+        counts = _with_engine(lambda e: run_export(e, out, fmt))
+    except ExportError as exc:
+        err.print(f"[red]rejected:[/red] {exc}")
+        raise typer.Exit(1) from None
     total = sum(counts.values())
     console.print(f"exported {total:,} nodes and relationships as {fmt} to {out} in {time.perf_counter() - started:.1f}s")
-    if fmt == "csv":
-        console.print("load into Neo4j: neo4j-admin database import full --array-delimiter=';' "
-                      f"--nodes={out}/nodes_<Label>.csv … --relationships={out}/rels_<TYPE>.csv …")
+    if fmt != "jsonl":
+        console.print("load into Neo4j: neo4j-admin database import full --array-delimiter=';' --multiline-fields=true "
+                      f"--nodes={out}/nodes_<Label>.csv … --relationships={out}/rels_<TYPE>.csv …  (or: cobuild import {out})")
 
 
 @app.command()
@@ -171,6 +178,8 @@ def serve(workers: int = typer.Option(None, "--workers", min=1, max=64,
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
 app.command()(cypher_command)
 app.add_typer(persisted_app, name="persisted", help="Persisted GraphQL documents (allow-list): add, list, remove, extract.")
+app.command("import")(import_command)
+app.add_typer(changes_app, name="changes")
 
 
 if __name__ == "__main__":  # pragma: no cover

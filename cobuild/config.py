@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     cors_max_age: int = Field(600, ge=0, le=86_400, description="Seconds a browser may cache a CORS preflight answer (Access-Control-Max-Age)")
     apq_cache_entries: int = Field(1000, ge=0, description="Automatic persisted queries remembered per process (LRU); 0 = APQ off → PERSISTED_QUERY_NOT_SUPPORTED")
     web_dir: Path | None = Field(None, description="Folder whose node_modules holds the browser assets (GraphiQL); unset = the checkout's web/ (`make web` installs them)")
+    # --- integration partners (issue #12): change feed, idempotency, batch upserts ----------------
+    change_retention_days: float = Field(30.0, gt=0, description="How long the change feed keeps events; a cursor older than that answers CURSOR_EXPIRED")
+    change_prune_interval_s: float = Field(3600.0, ge=0, description="Prune-on-write: at most once per this many seconds per process, after a committed mutation (0 = after every one); `cobuild changes prune` prunes on demand")
+    idempotency_ttl_s: float = Field(86_400.0, gt=0, description="How long an idempotency key (Idempotency-Key header or clientMutationId) keeps its first answer for retries")
+    max_upsert_items: int = Field(500, ge=1, le=10_000, description="Most items one batch upsert accepts → VALIDATION naming the limit")
 
     @field_validator("neo4j_uri")
     @classmethod

@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from cobuild.cli import app
+from cobuild.graph import model
 from cobuild.seeds.load import read_dataset
 
 runner = CliRunner()
@@ -21,7 +22,7 @@ def test_no_arguments_lists_every_command() -> None:
 def test_migrate_seed_stats_json(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("COBUILD_DB_PATH", str(tmp_path / "cli.lbdb"))
     monkeypatch.delenv("COBUILD_NEO4J_URI", raising=False)
-    assert "version 1" in runner.invoke(app, ["migrate"]).output
+    assert f"version {model.SCHEMA_VERSION}" in runner.invoke(app, ["migrate"]).output
     assert "nothing to do" in runner.invoke(app, ["migrate"]).output
     seeded = runner.invoke(app, ["seed"])
     assert seeded.exit_code == 0, seeded.output

@@ -27,6 +27,9 @@ def _known_names() -> frozenset[str]:
     for rel in model.RELATIONSHIPS:
         names.add(rel.name)
         names.update(p.name for p in rel.props)
+    for internal in model.INTERNAL_LABELS:
+        names.add(internal.name)
+        names.update(internal.prop_names)
     return frozenset(names)
 
 

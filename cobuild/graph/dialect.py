@@ -44,6 +44,7 @@ class Dialect(Protocol):
     name: Literal["neo4j", "ladybug"]
 
     def schema_statements(self) -> list[str]: ...
+    def internal_schema_statements(self) -> list[str]: ...
     def evolve_statements(self) -> list[str]: ...
     def rel_type(self, var: str) -> str: ...
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
@@ -52,6 +53,7 @@ class Dialect(Protocol):
     def lower_aliases(self, var: str, sep: str) -> str: ...
     def list_overlaps(self, list_expr: str, param: str) -> str: ...
     def typed(self, expr: str, prop_type: PropType) -> str: ...
+    def lock_node(self, var: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ class Neo4jDialect:
             f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{labels}) ON EACH [n.`name`, n.`aliases`] "
             "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
         )
+        return out
+
+    def internal_schema_statements(self) -> list[str]:
+        """Uniqueness on each internal label's key (MERGE on it takes the index lock, so concurrent
+        claims of one idempotency key or one counter wait for each other) and its range indexes."""
+        out: list[str] = []
+        for lab in model.INTERNAL_LABELS:
+            out.append(f"CREATE CONSTRAINT {lab.name.lower()}_{lab.key.lower()}_unique IF NOT EXISTS "
+                       f"FOR (n:{name(lab.name)}) REQUIRE n.{name(lab.key)} IS UNIQUE")
+            out += [f"CREATE INDEX {lab.name.lower()}_{p.lower()} IF NOT EXISTS FOR (n:{name(lab.name)}) ON (n.{name(p)})"
+                    for p in lab.indexed]
         return out
 
     def evolve_statements(self) -> list[str]:
@@ -119,6 +132,12 @@ class Neo4jDialect:
     def typed(self, expr: str, prop_type: PropType) -> str:
         return expr
 
+    def lock_node(self, var: str) -> str:
+        """A clause that takes ``var``'s write lock before the statement reads it further: concurrent
+        writers of the same node queue here and then read what the first one committed. Rewriting
+        the (unchanging) id leaves every other property, ``updatedAt`` included, as committed."""
+        return f"SET {var}.`id` = {var}.`id`"
+
 
 @dataclass(frozen=True)
 class LadybugDialect:
@@ -141,10 +160,22 @@ class LadybugDialect:
             out.append(f"CREATE REL TABLE IF NOT EXISTS {name(rel.name)}({', '.join(parts)})")
         return out
 
+    def internal_schema_statements(self) -> list[str]:
+        """One node table per internal label, its key the primary key."""
+        out: list[str] = []
+        for lab in model.INTERNAL_LABELS:
+            cols = [f"{name(p.name)} {_LADYBUG_TYPES[p.type]}" + (" PRIMARY KEY" if p.name == lab.key else "")
+                    for p in lab.props]
+            out.append(f"CREATE NODE TABLE IF NOT EXISTS {name(lab.name)}({', '.join(cols)})")
+        return out
+
     def evolve_statements(self) -> list[str]:
         """Columns for properties added to the model after a store's tables were created
         (``CREATE … IF NOT EXISTS`` leaves an existing table as it was)."""
         out: list[str] = []
+        for internal in model.INTERNAL_LABELS:
+            out += [f"ALTER TABLE {name(internal.name)} ADD IF NOT EXISTS {name(p.name)} {_LADYBUG_TYPES[p.type]}"
+                    for p in internal.props if p.name != internal.key]
         for lab in model.LABELS:
             out += [f"ALTER TABLE {name(lab.name)} ADD IF NOT EXISTS {name(p.name)} {_LADYBUG_TYPES[p.type]}"
                     for p in lab.all_props if p.name != "id"]
@@ -181,6 +212,10 @@ class LadybugDialect:
         """LadybugDB infers a parameter's type from its values: an all-NULL column arrives as STRING
         and will not bind to a DATE or STRING[] property, so values are cast to the model's type."""
         return f"CAST({expr} AS {_LADYBUG_TYPES[prop_type]})"
+
+    def lock_node(self, var: str) -> str:
+        """Nothing: LadybugDB runs one write transaction at a time (and refuses writes to a primary key)."""
+        return ""
 
 
 def lucene_phrases(terms: Sequence[str]) -> str:

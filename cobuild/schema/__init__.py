@@ -8,11 +8,12 @@ from strawberry.tools import merge_types
 from cobuild.limits import QueryLimits
 from cobuild.schema.entities import EntityQuery
 from cobuild.schema.errors import ErrorCodes
+from cobuild.schema.feed import FeedQuery
 from cobuild.schema.mutations import Mutation
 from cobuild.schema.questions import QuestionQuery
 from cobuild.schema.search import SearchQuery
 
-_ROOTS = tuple(t for t in (EntityQuery, QuestionQuery, SearchQuery) if getattr(t, "__strawberry_definition__").fields)
+_ROOTS = tuple(t for t in (EntityQuery, QuestionQuery, SearchQuery, FeedQuery) if getattr(t, "__strawberry_definition__").fields)
 Query = merge_types("Query", _ROOTS)
 
 

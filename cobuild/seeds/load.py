@@ -21,7 +21,7 @@ from typing import Any, Callable
 import yaml
 
 from cobuild.errors import ValidationError
-from cobuild.graph import model
+from cobuild.graph import changes, model
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
 from cobuild.graph.upsert import merge_rels, upsert_nodes
@@ -166,6 +166,7 @@ async def load(engine: GraphEngine, data_dir: Path = DATA_DIR, progress: Callabl
             if progress:
                 progress(f"{rel_name} {a}->{b}: {len(rows)}")
         derived = await rederive(tx, engine.dialect, pairing_ids)
+        await changes.record(tx, engine.dialect, [changes.reloaded()], "seed", now)  # one marker, not one event per row
         return LoadReport(ds.node_count, ds.rel_count, changed, derived)
 
     return await engine.write(work)

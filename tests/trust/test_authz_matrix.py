@@ -22,7 +22,7 @@ PERSON = "query($id: ID!) { person(id: $id) { id name phone } }"
 PUBLISH = """mutation($p: ID!, $c: [ID!]!) {
   publishDemand(input: {publisherId: $p, name: "矩阵测试需求", categoryIds: $c}) { demand { id } } }"""
 UPSERT = """mutation($r: String!) {
-  upsertUnits(partner: "matrix", items: [{externalId: "m-1", name: "矩阵测试单位", unitType: "SOE", regionId: $r}]) { created } }"""
+  upsertUnits(partner: "matrix", items: [{externalId: "m-1", name: "矩阵测试单位", unitType: SOE, regionId: $r}]) { created } }"""
 
 
 @dataclass
