@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 
+from cobuild.analyst.web import analyst_routes
 from cobuild.config import Settings
 from cobuild.errors import EngineError
 from cobuild.graph.engines import GraphEngine, make_engine
@@ -97,7 +98,8 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
 
     graphql = CobuildGraphQL(engine, settings)
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"])],
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql, methods=["GET", "POST"]),
+                *analyst_routes()],
         lifespan=lifespan,
         middleware=[Middleware(TrustMiddleware, settings=settings, engine=engine)],
     )
