@@ -58,8 +58,8 @@ def test_style_gives_every_label_a_colour_size_and_name_caption() -> None:
     assert len({c for c, _ in LABEL_STYLE.values()}) == len(LABEL_STYLE), "each label its own colour"
 
 
-async def test_the_service_serves_the_kit_without_credentials(seeded, tmp_path: Path) -> None:
-    async with serve(seeded, tmp_path, anonymous="off") as client:
+async def test_the_service_serves_the_kit_without_credentials(engine, tmp_path: Path) -> None:
+    async with serve(engine, tmp_path, anonymous="off") as client:
         resp = await client.client.get("/analyst/guide.html")
         assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
         assert resp.text.startswith('<article class="guide">')

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from cobuild.analyst.kit import GROUPS, Question, check, cookbook
 from cobuild.graph import model
 from cobuild.graph.cypher import KNOWN_NAMES, Statement
@@ -86,10 +84,17 @@ def test_every_query_names_only_what_the_model_declares() -> None:
                 assert props <= KNOWN_NAMES, (q.id, props - KNOWN_NAMES)
 
 
-@pytest.mark.parametrize("qid, index, query", _embedded(), ids=[f"{q}-{i}" for q, i, _ in _embedded()])
-async def test_cookbook_query_answers_on_the_embedded_seed_network(seeded: GraphEngine, qid: str, index: int, query: Any) -> None:
-    rows = await seeded.run(Statement(query.embedded_text, query.params, label=f"cookbook {qid}"))
-    assert check(rows, query.expect) == [], (qid, index, rows)
+async def test_every_embedded_cookbook_query_answers_on_the_seed_network(seeded: GraphEngine) -> None:
+    """All of them on one copy of the seed store (they only read); a wrong answer is reported by its name."""
+    answered, wrong = [], {}
+    for qid, index, query in _embedded():
+        rows = await seeded.run(Statement(query.embedded_text, query.params, label=f"cookbook {qid}"))
+        problems = check(rows, query.expect)
+        if problems:
+            wrong[f"{qid}-{index}"] = (problems, rows)
+        answered.append(qid)
+    assert wrong == {}
+    assert len(answered) == 45 and len(set(answered)) == 38
 
 
 def _question(qid: str) -> Question:
