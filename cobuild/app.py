@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from cobuild.analyst.web import analyst_routes
 from cobuild.config import Settings
 from cobuild.errors import EngineError
 from cobuild.graph.engines import GraphEngine, make_engine
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
     app = Starlette(
-        routes=routes,
+        routes=[*routes, *analyst_routes()],
         lifespan=lifespan,
         # CORS outermost: its headers reach every answer, the trust middleware's refusals included
         middleware=[Middleware(CorsMiddleware, origins=settings.cors_origin_list, max_age=settings.cors_max_age),

@@ -151,8 +151,12 @@ async def test_hubs_and_clusters(net: Client) -> None:
 async def test_similar_communities(net: Client) -> None:
     q = '{ similarCommunities(communityId: "area:c1") { partnerCount items { community { id } sharedCount jaccard sharedPartners { id } } } }'
     d = ok(await net(q), net)["similarCommunities"]
-    assert d["partnerCount"] == 1
-    assert d["items"] == [{"community": {"id": "area:c2"}, "sharedCount": 1, "jaccard": 1.0, "sharedPartners": [{"id": "unit:u1"}]}]
+    # 甲社区's partners are its own and its compound's (u1, u2), as in coBuilders; 乙社区 shares u1
+    assert d["partnerCount"] == 2
+    assert d["items"] == [{"community": {"id": "area:c2"}, "sharedCount": 1, "jaccard": 0.5, "sharedPartners": [{"id": "unit:u1"}]}]
+    # seen from 乙社区, 甲社区 shares u1 whether u1 pairs with the community itself or with its compound
+    d = ok(await net(q.replace("area:c1", "area:c2")), net)["similarCommunities"]
+    assert d["items"] == [{"community": {"id": "area:c1"}, "sharedCount": 1, "jaccard": 0.5, "sharedPartners": [{"id": "unit:u1"}]}]
 
 
 async def test_unclaimed_demands_with_age(net: Client) -> None:
@@ -320,26 +324,32 @@ async def test_seed_rollup_shuangliu(gql: Any, seed: Seed) -> None:
     with (DATA_DIR / "statistics.csv").open(encoding="utf-8") as fh:
         reported = {r["metric"]: float(r["value"]) for r in csv.DictReader(fh) if r["scope"] == shuangliu}
     q = """query($id: ID!) { rollup(areaId: $id) { agreements agenciesInstitutionsCoBuilding communitiesTotal
-             comparisons { metric graphValue reportedValue difference statistic { metric quote } } } }"""
+             agreementsByKind { agreementType count }
+             comparisons { metric agreementType graphValue reportedValue difference statistic { metric quote } } } }"""
     d = ok(await gql(q, {"id": shuangliu}), gql)["rollup"]
     comp = {c["metric"]: c for c in d["comparisons"]}
-    assert comp["agreements"]["reportedValue"] == reported["agreements_signed"] == 479
-    assert comp["agreements"]["graphValue"] == d["agreements"]
-    assert comp["agreements"]["difference"] == d["agreements"] - 479
+    # 479 counts 共商结对共建责任(协议)书: it stands beside the graph's count of that kind only
+    pr = comp["agreementsPairingResponsibility"]
+    assert pr["agreementType"] == "PAIRING_RESPONSIBILITY"
+    assert pr["reportedValue"] == reported["pairing_responsibility_agreements"] == 479
+    by_kind = {k["agreementType"]: k["count"] for k in d["agreementsByKind"]}
+    assert pr["graphValue"] == by_kind["PAIRING_RESPONSIBILITY"] and pr["difference"] == by_kind["PAIRING_RESPONSIBILITY"] - 479
+    assert comp["agreements"]["reportedValue"] is None  # no figure counts every kind
     assert comp["agenciesInstitutionsCoBuilding"]["reportedValue"] == 180
     assert comp["twoNewCoBuilding"]["reportedValue"] == 355
     assert comp["communitiesCovered"]["reportedValue"] == 134
     assert comp["partTimeCommitteeMembers"]["reportedValue"] == 256
-    # the graph's own counts, recomputed from the files
-    tree = seed.subtree(shuangliu)
-    ids_orgs = {o for a in tree for o in seed.orgs_of[a]}
-    ag = {r["to"] for r in seed.rels["SIGNED"] if r["from"] in tree or r["from"] in ids_orgs}
-    pairings = {p for a, _u, p, _s in seed.co if a in tree}
+    # the graph's own counts, recomputed from the files: the communities under the district (one
+    # definition, cobuild.resolvers.areas) and the areas under each of them
+    comms = {a for a in seed.subtree(shuangliu) if seed.nodes[a].get("level") in ("COMMUNITY", "VILLAGE")}
+    areas = {a for c in comms for a in seed.subtree(c, 2)}
+    ids_orgs = {o for a in areas for o in seed.orgs_of[a]}
+    ag = {r["to"] for r in seed.rels["SIGNED"] if r["from"] in areas or r["from"] in ids_orgs}
+    pairings = {p for a, _u, p, _s in seed.co if a in areas}
     ag |= {r["from"] for r in seed.rels["FORMALIZES"] if r["to"] in pairings}
     assert d["agreements"] == len(ag)
-    comms = {a for a in tree if seed.nodes[a].get("level") in ("COMMUNITY", "VILLAGE")}
     assert d["communitiesTotal"] == len(comms)
-    agencies = {u for a, u, _p, s in seed.co if s == "ACTIVE" and a in tree
+    agencies = {u for a, u, _p, s in seed.co if s == "ACTIVE" and a in areas
                 and seed.nodes[u].get("unitType") in ("GOV_AGENCY", "PUBLIC_INSTITUTION")}
     assert d["agenciesInstitutionsCoBuilding"] == len(agencies)
 
