@@ -19,7 +19,9 @@ from strawberry.asgi import GraphQL
 
 from cobuild.config import Settings
 from cobuild.errors import EngineError
+from cobuild.graph.admission import admission_for
 from cobuild.graph.engines import GraphEngine, make_engine
+from cobuild.graph.engines.base import request_timeout
 from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
 from cobuild.logs import configure_logging
@@ -47,7 +49,8 @@ class CobuildGraphQL(GraphQL):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            with request_timeout(self.settings.query_timeout_s):  # bounds every mutation's unit of work too
+                response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             request_id = (scope.get("state") or {}).get("request_id") or uuid.uuid4().hex[:16]
             response = error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"), exc.reason,
@@ -107,6 +110,8 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
+    engine.admission = admission_for(engine, settings.heavy_slots, settings.heavy_wait_s, workers=settings.workers,
+                                     observer=obs.metrics)  # heavy questions' slots (cobuild.graph.admission)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
