@@ -25,7 +25,7 @@ from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.ladybug import LadybugEngine
 from tests.client import serve
 from tests.graphs import copy_store
-from tests.trust.test_write_timeout import ENDLESS
+from tests.trust.test_write_timeout import ENDLESS, probe, probes
 
 SLOW_S = 1.0
 UNIT_PAGE = '{ unit(id: "unit:sl-first-hospital") { id name } }'
@@ -109,3 +109,20 @@ async def test_without_admission_heavy_reads_take_every_reader(three_readers: La
     await engine.run(PAGE)
     assert time.monotonic() - started >= SLOW_S / 2
     await asyncio.gather(*heavy)
+
+
+async def test_a_write_waiting_behind_a_heavy_read_does_not_hold_up_page_questions(three_readers: LadybugEngine) -> None:
+    engine = three_readers
+    heavy = asyncio.create_task(slow_read(engine, heavy=True))
+    while engine.pool_stats()["readers_in_use"] < 1:
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.2)
+    write = asyncio.create_task(engine.write(lambda tx: tx.run(probe("behind-heavy"))))
+    await asyncio.sleep(0.05)
+    assert not write.done()  # the write waits for the heavy read (one writer, no torn reads) …
+    started = time.monotonic()
+    assert len(await engine.run(PAGE)) == 1  # … but a page question does not wait behind the write
+    assert time.monotonic() - started < SLOW_S / 2 and not write.done()
+    await heavy
+    await write
+    assert await probes(engine) == ["category:probe-behind-heavy"]

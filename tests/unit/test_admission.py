@@ -212,3 +212,39 @@ async def test_without_a_heavy_reader_a_waiting_writer_still_goes_first() -> Non
     release.set()
     await asyncio.gather(first, write, late)
     assert events == ["page 1 in", "write in", "page 2 in"]
+
+
+async def test_the_engine_layer_gates_heavy_statements_of_any_engine() -> None:
+    """The gate sits in GraphEngine's wrapper of ``run``, so Neo4j's heavy transactions are bounded
+    the same way as LadybugDB's: an engine that only sleeps shows it."""
+    from cobuild.graph.cypher import Statement
+    from cobuild.graph.engines.base import GraphEngine
+
+    class Sleepy(GraphEngine):
+        name = "sleepy"
+        dialect = None  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.now = self.peak_heavy = 0
+
+        async def run(self, stmt: Statement, mode: str = "read", *, timeout: float | None = None) -> list[dict[str, Any]]:
+            self.now += stmt.heavy
+            self.peak_heavy = max(self.peak_heavy, self.now)
+            await asyncio.sleep(0.02)
+            self.now -= stmt.heavy
+            return []
+
+        async def open(self) -> None: ...
+        async def close(self) -> None: ...
+        async def write(self, work: Any, *, timeout: float | None = None) -> Any: ...
+        async def ping(self) -> None: ...
+        async def bulk_load(self, nodes: Any, rels: Any, progress: Any = None) -> dict[str, int]: return {}
+
+    engine = Sleepy()
+    engine.admission = Admission(2, wait_s=5)
+    heavy, page = Statement("RETURN 1", label="heavy", heavy=True), Statement("RETURN 1", label="page")
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(engine.run(heavy) for _ in range(6)), *(engine.run(page) for _ in range(20)))
+    assert engine.peak_heavy == 2
+    assert asyncio.get_running_loop().time() - started >= 3 * 0.02  # six heavy statements, two at a time
