@@ -255,9 +255,10 @@ class LadybugEngine(GraphEngine):
         """LadybugDB's query scheduler threads. Its default (one per core) is a hidden bound below the
         connections: on 2 cores two running statements made every other one — a page question, the
         writer's — wait in LadybugDB's queue until one ended, however many readers were free. One
-        thread per connection (readers + the writer; at least one per core, for COPY) lets every
-        connection run at once; the operating system then shares the cores among them."""
-        return max(self.readers + 1, os.cpu_count() or 1)
+        thread per connection that can run at once (the readers, the writer, the Cypher console's; at
+        least one per core, for COPY) lets every one of them run; the operating system then shares the
+        cores among them."""
+        return max(self.readers + 2, os.cpu_count() or 1)
 
     def _discard(self) -> None:
         """Close every connection and the database (each may already be dead), releasing the file lock."""
