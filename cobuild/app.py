@@ -17,7 +17,9 @@ from starlette.routing import Mount, Route
 from cobuild.analyst.web import analyst_routes
 from cobuild.config import Settings
 from cobuild.errors import EngineError
+from cobuild.graph.admission import admission_for
 from cobuild.graph.engines import GraphEngine, make_engine
+from cobuild.graph.engines.base import request_timeout
 from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
 from cobuild.http.cors import CorsMiddleware
@@ -36,6 +38,10 @@ class CobuildGraphQL(GraphQLView):
     def __init__(self, engine: GraphEngine, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(), settings, **kwargs)
         self.engine = engine
+
+    async def execute_params(self, request: Any, params: Any, media: str) -> Any:
+        with request_timeout(self.settings.query_timeout_s):  # bounds every mutation's unit of work too
+            return await super().execute_params(request, params, media)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         return Context(
@@ -92,6 +98,8 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
+    engine.admission = admission_for(engine, settings.heavy_slots, settings.heavy_wait_s, workers=settings.workers,
+                                     observer=obs.metrics)  # heavy questions' slots (cobuild.graph.admission)
     app = Starlette(
         routes=[*routes, *analyst_routes()],
         lifespan=lifespan,

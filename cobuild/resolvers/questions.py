@@ -116,14 +116,15 @@ class Q:
         """Projection of the anchor after the aggregation (``carry`` = the aggregated names)."""
         return self.entity(label_name, var, [path], carry, extra)
 
-    def statement(self, text: str, label: str) -> Statement:
+    def statement(self, text: str, label: str, heavy: bool = False) -> Statement:
         """The statement, after checking that every quoted name in it is one the model declares
-        (through :func:`cobuild.graph.cypher.name`) or one of the compiler's own map keys."""
+        (through :func:`cobuild.graph.cypher.name`) or one of the compiler's own map keys. ``heavy``:
+        the question walks a district or more and runs through admission control (cobuild.graph.admission)."""
         text = " ".join(text.split())
         for ident in set(_QUOTED.findall(text)):
             if ident != "node" and not ident.startswith("r_"):
                 name(ident)  # raises CompileError for a name the model does not declare
-        return Statement(text, self.params.values, label=label)
+        return Statement(text, self.params.values, label=label, heavy=heavy)
 
 
 def check_id(value: str, label_name: str, arg: str) -> str:
@@ -301,7 +302,7 @@ def q3_coverage_gaps(q: Q, area_id: str, community_type: str | None) -> Statemen
         f"{cc} WITH root, {item} AS communities {ac} "
         f"RETURN {am} AS area, root.`level` AS level, communities"
     )
-    return q.statement(text, "Q3 coverageGaps")
+    return q.statement(text, "Q3 coverageGaps", heavy=True)
 
 
 def shape_coverage_gaps(row: dict[str, Any]) -> dict[str, Any]:
@@ -414,7 +415,7 @@ def q5_rollup(q: Q, area_id: str) -> Statement:
         f"{sc} WITH root, communities, {collect_map('st', sm)} AS statistics {ac} "
         f"RETURN {am} AS area, root.`level` AS level, communities, statistics"
     )
-    return q.statement(text, "Q5 rollup")
+    return q.statement(text, "Q5 rollup", heavy=True)
 
 
 class _Tally:
@@ -507,7 +508,7 @@ def q6_shortest_connection(q: Q, from_id: str, to_id: str, rel_types: list[str],
         f"OPTIONAL {path} "
         f"RETURN a.`id` AS fromId, b.`id` AS toId, nodes(path) AS pathNodes, {q.dialect.path_rels('path')} AS pathRels"
     )
-    return q.statement(text, "Q6 shortestConnection")
+    return q.statement(text, "Q6 shortestConnection", heavy=True)
 
 
 def _node_ref(n: dict[str, Any]) -> dict[str, Any]:
@@ -574,7 +575,7 @@ def q_projection(q: Q, rel_types: Iterable[str], area_id: str | None) -> Stateme
             f"MATCH (root:`AdminArea`)<-[:`PART_OF`*0..{MAX_DEPTH}]-(:`AdminArea`)-[:`HAS_PARTY_ORG`]->(o:`PartyOrganization`) WHERE root.`id` = {anchor} "
             f"RETURN o.`id` AS src, o.`name` AS srcName, root.`id` AS dst, root.`name` AS dstName, {scope} AS type"
         )
-    return q.statement(" UNION ALL ".join(branches), "Q7/Q9 projection")
+    return q.statement(" UNION ALL ".join(branches), "Q7/Q9 projection", heavy=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,7 +605,7 @@ def q8_similar_communities(q: Q, community_id: str) -> Statement:
         f"{oc} WITH c, mine, {collect_map('o', '{community: ' + om + ', shared: shared, theirs: theirs}')} AS others {ac} "
         f"RETURN {am} AS area, c.`level` AS level, mine, others"
     )
-    return q.statement(text, "Q8 similarCommunities")
+    return q.statement(text, "Q8 similarCommunities", heavy=True)
 
 
 def shape_similar(row: dict[str, Any], limit: int) -> dict[str, Any]:
@@ -642,7 +643,7 @@ def q10_unclaimed_demands(q: Q, area_id: str, published_before: dt.date | None) 
         f"{dc} WITH root, {item} AS demands {ac} "
         f"RETURN {am} AS area, root.`level` AS level, demands"
     )
-    return q.statement(text, "Q10 unclaimedDemands")
+    return q.statement(text, "Q10 unclaimedDemands", heavy=True)
 
 
 def shape_unclaimed(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -693,7 +694,7 @@ def q11_match_demands(q: Q, community_id: str) -> Statement:
         f"{dc} {rc} {uc} WITH c, {item} AS matches {ac} "
         f"RETURN {am} AS area, c.`level` AS level, matches"
     )
-    return q.statement(text, "Q11 matchDemands")
+    return q.statement(text, "Q11 matchDemands", heavy=True)
 
 
 def shape_matches(row: dict[str, Any], limit: int) -> dict[str, Any]:
@@ -734,7 +735,7 @@ def q12_claim_rates(q: Q, area_id: str) -> Statement:
         f"{sc} WITH root, {collect_map('g', '{street: ' + sm + ', communities: comms}')} AS streets {ac} "
         f"RETURN {am} AS area, root.`level` AS level, streets"
     )
-    return q.statement(text, "Q12 claimRates")
+    return q.statement(text, "Q12 claimRates", heavy=True)
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -813,7 +814,7 @@ def q13_units_without_projects(q: Q, area_id: str | None, year: int | None) -> S
             f"OPTIONAL MATCH (a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u:`Unit`) WHERE cb.`status` = {active} AND {claim} "
             f"{uc} RETURN NULL AS area, NULL AS level, coBuildingUnits, {item} AS items"
         )
-    return q.statement(text, "Q13 unitsWithoutProjects")
+    return q.statement(text, "Q13 unitsWithoutProjects", heavy=True)
 
 
 def shape_units_without_projects(row: dict[str, Any]) -> dict[str, Any]:
@@ -957,7 +958,7 @@ def q31_evaluation_scores(q: Q, pairing_id: str | None, year: int | None, below:
             f"OPTIONAL MATCH (ev:`Evaluation`)-[:`ABOUT`]->(pr:`Pairing`){where} {giver}"
             f"{ec} {pc} RETURN NULL AS pairing, {item} AS items"
         )
-    return q.statement(text, "Q31 evaluationScores")
+    return q.statement(text, "Q31 evaluationScores", heavy=not pairing_id)  # one pairing's: a page
 
 
 def shape_evaluations(row: dict[str, Any]) -> dict[str, Any]:
@@ -1004,7 +1005,7 @@ def q32_missing_evaluations(q: Q, year: int, area_id: str | None) -> Statement:
         f"{{`id`: party.`id`, `name`: party.`name`, side: pt.`side`}} END) AS parties "
         f"{pc} {tail}"
     )
-    return q.statement(text, "Q32 pairingsMissingEvaluation")
+    return q.statement(text, "Q32 pairingsMissingEvaluation", heavy=True)
 
 
 def shape_missing(row: dict[str, Any], year: int) -> dict[str, Any]:

@@ -76,7 +76,7 @@ async def test_pool_memory_and_process_gauges(gql: GQL) -> None:
 
 async def test_writes_are_timed_statement_by_statement(gql: GQL) -> None:
     doc = await gql('mutation { upsertUnits(partner: "metrics", items: [{externalId: "M-1", name: "测度单位", '
-                    'unitType: "SOE"}]) { created ids } }')
+                    'unitType: SOE}]) { created ids } }')
     assert "errors" not in doc, doc
     m = await scrape(gql)
     write_series = [s for s in series(m, "cobuild_statement_duration_seconds_count") if s["mode"] == "write"]

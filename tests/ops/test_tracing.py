@@ -74,7 +74,7 @@ async def test_a_caller_trace_is_continued_and_failures_marked(traced: tuple[GQL
     gql, exporter = traced
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     await gql("{ __typename }", traceparent=f"00-{trace_id}-00f067aa0ba902b7-01")
-    slow = "MATCH (a:Unit), (b:Unit), (c:Unit) WHERE a.name < b.name AND b.name < c.name RETURN count(*) AS n"
+    slow = "MATCH (a:Unit), (b:Unit), (c:Unit), (d:Unit) WHERE a.name < b.name AND b.name < c.name AND c.name < d.name RETURN count(*) AS n"
     await gql.client.post("/admin/cypher", json={"statement": slow, "timeout": 0.05}, headers={"x-api-key": gql.admin_key})
     spans = exporter.get_finished_spans()
     first = [s for s in spans if s.kind == SpanKind.SERVER][0]
