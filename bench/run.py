@@ -41,7 +41,7 @@ import httpx
 from bench import loadgen
 from bench import workload as wl
 from bench.dataset import ensure_store
-from bench.machine import CpuWatch, busy_processes, loadavg, proc_tree, wait_idle
+from bench.machine import CpuWatch, busy_processes, cpu_seconds, loadavg, proc_tree, wait_idle
 from bench.stats import Samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -435,7 +435,9 @@ def measure_row(server: Server, op: wl.Operation, c: int, seconds: float, tool: 
     load tool stops (wrk drops them; the service finishes them) is inside it; it is divided by the answers
     the service logged for this row's tag (``service_cpu_ms_per_request``, set in ``per_request_cpu``)."""
     expected = EXPECTED.get(op.key, set())
-    watch = CpuWatch(groups={"client": lambda: [os.getpid()], "service": server.processes}).start()
+    watch = CpuWatch(groups={"bench": lambda: [os.getpid()], "service": server.processes}).start()
+    client0 = cpu_seconds([os.getpid()])  # this process, and the wrk child once it is reaped (cutime)
+    t0 = time.perf_counter()
     if tool == "wrk":
         if claims is not None:  # W8: the fresh demands left, each claimed once; none left: repeats
             pool, consume = (claims.fresh, True) if claims.fresh else (claims.used, False)
@@ -450,10 +452,12 @@ def measure_row(server: Server, op: wl.Operation, c: int, seconds: float, tool: 
         summary = asyncio.run(loadgen.drive_httpx(
             server.base, api_key, op.query, c, seconds, next_variables, tag,
             lambda status, body: classify(op.key, status, body), expected=expected, pool=args.httpx_pool))
+    client_s, load_s = cpu_seconds([os.getpid()]) - client0, time.perf_counter() - t0  # the load alone, not the drain
     summary["drain_s"] = round(wait_idle(server.processes), 2)
     summary["machine"] = watch.stop()
-    client_s = summary["machine"].get("client_cpu_s")
-    if client_s is not None and summary["requests"]:
+    summary["machine"]["client_cpu_s"] = round(client_s, 3)
+    summary["machine"]["client_cores"] = round(client_s / load_s, 3) if load_s > 0 else None
+    if summary["requests"]:
         summary["client_cpu_ms_per_request"] = round(client_s * 1000 / summary["requests"], 3)
     summary["tag"] = tag
     return summary
