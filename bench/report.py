@@ -320,6 +320,8 @@ def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_na
            f"service start {env.get('code_at_service_start')}, end {env.get('code_at_end')}): the baseline and the "
            "service may have run different statements, and the ratios are not comparable.", ""]
           if len({env.get(k) for k in ("code_at_capture", "code_at_service_start", "code_at_end")} - {None}) > 1 else []),
+        *[f"**Note**: {n}" for n in doc.get("notes") or []],
+        *([""] if doc.get("notes") else []),
         f"**Service**: cold start (spawn `cobuild serve` → `/readyz` 200) **{_f(s['cold_start_s'])} s**; "
         f"peak RSS (VmHWM) **{_mib(s['peak_rss_bytes'])}** (at the end {_mib(s['rss_at_end_bytes'])}).",
         "",
@@ -342,9 +344,15 @@ def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_na
     if before is not None:
         cmp_rows = t11.comparison_rows(doc, before)
         if cmp_rows:
+            ob, on = t11.median_other_cores(before), t11.median_other_cores(doc)
             lines += ["", "### Today beside the before run", "",
                       "Each cell is *before → today*. *CPU* = the service's CPU per answer (ms); *share* = today's CPU "
-                      "per answer as a share of the before run's.", "",
+                      "per answer as a share of the before run's. Other processes used a median of "
+                      f"{_f(ob)} cores during the before run's rows and {_f(on)} cores during today's"
+                      + (" — the machine was busier in one run than the other by more than half a core: latency and "
+                         "req/s are not comparable, and CPU per answer is inflated in the busier run too (on this "
+                         "machine, ~1.7 busy cores from others raised the engine's CPU per W1 statement at least 2.4×: 4.8 ms against ≤ 2.0 ms on a quiet machine)."
+                         if ob is not None and on is not None and abs(ob - on) > 0.5 else "."), "",
                       "| op | c | p50 (ms) | p99 (ms) | req/s | service CPU ms/answer | share |",
                       "|---|---:|---:|---:|---:|---:|---:|"]
             for r in cmp_rows:

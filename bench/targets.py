@@ -194,6 +194,14 @@ def issue11(doc: dict[str, Any], before: dict[str, Any] | None = None) -> list[d
     return out
 
 
+def median_other_cores(doc: dict[str, Any] | None) -> float | None:
+    """Median cores used by other processes over a run's GraphQL rows (how busy the machine was)."""
+    xs = sorted(float(((r.get("graphql") or {}).get("machine") or {}).get("other_cores"))
+                for o in (doc or {}).get("operations", []) for r in o["levels"]
+                if ((r.get("graphql") or {}).get("machine") or {}).get("other_cores") is not None)
+    return xs[len(xs) // 2] if xs else None
+
+
 def comparison_rows(doc: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]]:
     """Per operation and concurrency present in both: p50, req/s and service CPU per request, before and now."""
     out = []
