@@ -81,6 +81,24 @@ def cpu_seconds(pids: list[int]) -> float:
     return sum(_proc_ticks(p) for p in pids) / _TICK
 
 
+def runqueue_wait_s(pids: list[int]) -> float:
+    """Seconds the live threads of ``pids`` spent runnable but waiting for a core (``/proc/<pid>/task/<tid>/schedstat``,
+    second field): how much a process was held back by others on the machine rather than by its own work."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat", encoding="ascii") as fh:
+                    total += int(fh.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
+
+
 Group = Callable[[], list[int]]
 
 
@@ -98,16 +116,21 @@ class CpuWatch:
         per = {name: sum(_proc_ticks(p) for p in fn()) for name, fn in self.groups.items()}
         return sum(_proc_ticks(p) for p in self.pids) + sum(per.values()), per
 
+    def _waits(self) -> dict[str, float]:
+        return {name: runqueue_wait_s(fn()) for name, fn in self.groups.items()}
+
     def start(self) -> "CpuWatch":
         self.t0 = time.perf_counter()
         self.busy0 = _busy_ticks()
         self.own0, self.per0 = self._own()
+        self.wait0 = self._waits()
         return self
 
     def stop(self) -> dict[str, Any]:
         dt = time.perf_counter() - self.t0
         busy1 = _busy_ticks()
         own1, per1 = self._own()
+        wait1 = self._waits()
         la = loadavg()
         out: dict[str, Any] = {"load1": la[0] if la else None}
         if dt > 0:
@@ -115,6 +138,8 @@ class CpuWatch:
                 used = max(0, t1 - self.per0.get(name, 0)) / _TICK
                 out[f"{name}_cpu_s"] = round(used, 3)
                 out[f"{name}_cores"] = round(used / dt, 3)
+                # threads runnable but not running, on average (a worker pool that appears mid-row counts whole)
+                out[f"{name}_runqueue_wait_threads"] = round(max(0.0, wait1[name] - self.wait0.get(name, 0.0)) / dt, 3)
         if self.busy0 is None or busy1 is None or dt <= 0:
             return out
         busy = (busy1 - self.busy0) / _TICK / dt

@@ -370,14 +370,16 @@ def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_na
         "p50; *(N err)* = baseline runs that failed (their error types are in latest.json). *svc CPU* = CPU "
         "of the service's processes (user + system, all threads) over the row ÷ the answers it logged, in ms; "
         "*base CPU* = the same for the baseline's statements alone; *client CPU* = the load generator's CPU per "
-        "answer. *other* = cores used by other processes on the machine while the row was measured.",
+        "answer. *other* = cores used by other processes on the machine while the row was measured; *svc wait* = "
+        "the service's threads that were runnable but waiting for a core, on average (`/proc/…/schedstat`): "
+        "above ~0.3 the row's latency and req/s say more about the machine than about the service.",
         "",
-        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base req/s | ratio | svc CPU ms | base CPU ms | client CPU ms | other |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base req/s | ratio | svc CPU ms | base CPU ms | client CPU ms | other | svc wait |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for op in doc["operations"]:
         if not op["available"]:
-            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | | | | |")
+            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | | | | | |")
             continue
         for r in op["levels"]:
             g, b, st_ = r["graphql"] or {}, r["baseline"] or {}, r["statements"]
@@ -392,7 +394,7 @@ def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_na
                 f"{_f(g.get('throughput_per_s'), 0)} | {err_txt} | {exp_txt} | {st_txt} | {b_p50} | "
                 f"{_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} | {_f(g.get('service_cpu_ms_per_request'))} | "
                 f"{_f((b.get('machine') or {}).get('cpu_ms_per_request'))} | {_f(g.get('client_cpu_ms_per_request'), 3)} | "
-                f"{_f(_other(g))} |")
+                f"{_f(_other(g))} | {_f((g.get('machine') or {}).get('service_runqueue_wait_threads'))} |")
     cap_errs = {o["key"]: o.get("capture_errors") for o in doc["operations"] if o.get("capture_errors")}
     if cap_errs:
         lines += ["", "**Errors in the capture** (each variable set sent once, one at a time, in-process before the "
@@ -404,14 +406,16 @@ def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_na
                   f"Each row measured twice on the same service, wrk first, then the asyncio httpx client "
                   f"({st.get('httpx_pool', 'shared')} pool). *client cores* = CPU the load generator used (cores, "
                   "over the row); *svc cores* = the service's.", "",
-                  "| op | c | wrk p50 | httpx p50 | wrk p99 | httpx p99 | wrk req/s | httpx req/s | wrk client cores | httpx client cores | wrk svc cores | httpx svc cores | svc CPU ms wrk / httpx |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| op | c | wrk p50 | httpx p50 | wrk p99 | httpx p99 | wrk req/s | httpx req/s | wrk client cores | httpx client cores | client CPU ms wrk / httpx | wrk svc cores | httpx svc cores | svc CPU ms wrk / httpx |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for k, r in pairs:
             w, h = r["graphql"], r["graphql_httpx"]
             wm, hm = w.get("machine") or {}, h.get("machine") or {}
             lines.append(f"| {k} | {r['concurrency']} | {_f(w.get('p50_ms'))} | {_f(h.get('p50_ms'))} | {_f(w.get('p99_ms'))} | "
                          f"{_f(h.get('p99_ms'))} | {_f(w.get('throughput_per_s'), 0)} | {_f(h.get('throughput_per_s'), 0)} | "
-                         f"{_f(wm.get('client_cores'))} | {_f(hm.get('client_cores'))} | {_f(wm.get('service_cores'))} | "
+                         f"{_f(wm.get('client_cores'))} | {_f(hm.get('client_cores'))} | "
+                         f"{_f(w.get('client_cpu_ms_per_request'), 3)} / {_f(h.get('client_cpu_ms_per_request'), 3)} | "
+                         f"{_f(wm.get('service_cores'))} | "
                          f"{_f(hm.get('service_cores'))} | {_f(w.get('service_cpu_ms_per_request'))} / "
                          f"{_f(h.get('service_cpu_ms_per_request'))} |")
     wk = doc.get("service_workers")

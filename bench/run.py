@@ -489,7 +489,8 @@ def load_phase(server: Server, ops: list[wl.Operation], levels: list[int], args:
                 m = s["machine"]
                 log(f"{tool:5} {op.key} c={c}: p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, {s['throughput_per_s']:.0f}/s, "
                     f"{s['requests']} answers, errors {s['error_codes']}{extra}; service {m.get('service_cores')} cores, "
-                    f"client {m.get('client_cores')} cores, other {m.get('other_cores')} cores")
+                    f"client {m.get('client_cores')} cores, other {m.get('other_cores')} cores, service threads waiting for a "
+                    f"core {m.get('service_runqueue_wait_threads')}")
         mem = server.memory()
         results[op.key]["memory_after"] = mem
         log(f"  service memory after {op.key}: RSS {mem.get('VmRSS', 0) / 2**20:.0f} MiB, peak {mem.get('VmHWM', 0) / 2**20:.0f} MiB")
