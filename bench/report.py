@@ -333,8 +333,9 @@ def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_na
         (f"Beside each, the same figure in the before run [`{Path(doc.get('compare_with') or 'before.json').name}`]"
          f"(before.md) (service at `{((before or {}).get('environment') or {}).get('service_commit') or (before or {}).get('machine', {}).get('commit')}`, "
          f"{(before or {}).get('generated_at', '?')[:16]})." if before is not None else
-         "No before run to compare with (`--compare PATH`; by default `bench/results/before.json` when it exists): "
-         "the CPU target needs one."),
+         (f"No comparison: {doc['compare_skipped']}." if doc.get("compare_skipped") else
+          "No before run to compare with (`--compare PATH`; by default `bench/results/before.json` when it exists): "
+          "the CPU target needs one.")),
         "",
         "| target | result | today | before |",
         "|---|---|---|---|",
@@ -511,6 +512,10 @@ def chart_name(stem: str) -> str:
 def write(doc: dict[str, Any], out: Path, before: dict[str, Any] | None = None, stem: str = "latest") -> list[Path]:
     """``<stem>.json``, ``<stem>.md`` (with ``before`` beside today's figures) and the chart."""
     out.mkdir(parents=True, exist_ok=True)
+    if before is not None and (before.get("settings") or {}).get("scale") != (doc.get("settings") or {}).get("scale"):
+        doc["compare_skipped"] = (f"the before run is on the `{(before.get('settings') or {}).get('scale')}` network, "
+                                  f"this one on `{doc['settings'].get('scale')}`: not compared")
+        before = None
     doc["targets_issue11"] = t11.issue11(doc, before)
     paths = [out / f"{stem}.json", out / f"{stem}.md"]
     paths[0].write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")

@@ -107,6 +107,7 @@ def test_cpu_watch_counts_a_group_of_processes() -> None:
     out = watch.stop()
     assert out["client_cpu_s"] >= 0.05  # the kernel's ticks are 10 ms
     assert out["client_cores"] > 0
+    assert out["client_runqueue_wait_threads"] >= 0  # from schedstat: runnable but not running
     assert cpu_seconds([os.getpid()]) > before
 
 
