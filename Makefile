@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_STAMP)
 
 # Browser assets (GraphiQL, React) from the npm registry, pinned by web/package-lock.json and served by
 # cobuild itself (offline); reinstalled only when the lock file changes. Needs Node.js 20 + npm.
