@@ -643,10 +643,12 @@ def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: li
         sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect, scope)
         clauses.extend(sub_clauses)
         item = "{" + ", ".join([*(f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props), f"`node`: {sub_map}"]) + "}"
-        after = (_after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
-                 if rp.after is not None else "true")
         coll = vars.new("c")
-        outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
+        if rp.after is None:
+            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL ELSE {item} END) AS {coll}")
+        else:  # `after` keeps what follows the cursor (and its own key: several items may share a node)
+            after = _after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
+            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
     if rp.mode == "connection":
         total = vars.new("t")
         outputs.append(f"count({m}) AS {total}")

@@ -519,16 +519,27 @@ def _add(into: dict[str, Field], f: Field, problems: list[str]) -> None:
     into[f.name] = f
 
 
-FIELDS, _PROBLEMS = _build_all()
-if _PROBLEMS:
-    raise ModelError("relationship fields do not match the model: " + "; ".join(_PROBLEMS),
-                     "edit RELATIONSHIP_FIELDS / PAGE_FIELDS in cobuild/graph/fields.py")
+FIELDS: dict[str, dict[str, Field]] = {}
+
+
+def rebuild() -> None:
+    """(Re)build :data:`FIELDS` from the model and the tables; a mismatch is a ModelError that says
+    what to add. Runs at import; tests that extend the model call it again."""
+    built, problems = _build_all()
+    if problems:
+        raise ModelError("relationship fields do not match the model: " + "; ".join(problems),
+                         "edit RELATIONSHIP_FIELDS / PAGE_FIELDS in cobuild/graph/fields.py")
+    FIELDS.clear()
+    FIELDS.update(built)
+
+
+rebuild()
 
 
 def fields_of(label_name: str) -> dict[str, Field]:
-    """Relationship, side and page fields of a label, in table order."""
+    """Relationship and side fields of a label in model order, then its page fields."""
     return FIELDS[label_name]
 
 
 __all__ = ["COMMUNITY_LEVELS", "FIELDS", "Field", "PAGE_FIELDS", "RELATIONSHIP_FIELDS", "SIDES", "Walk", "fields_of",
-           "MEMBER", "Side"]
+           "MEMBER", "Side", "many", "one", "rebuild", "side"]

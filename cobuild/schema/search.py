@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated, Optional
 
 import strawberry
 
+from cobuild.graph import model
 from cobuild.graph.compile import DEFAULT_FIRST, MAX_FIRST
 from cobuild.resolvers import search as run
-from cobuild.schema.filters import bi
+from cobuild.schema.filters import bi, described_enum
 
-SearchLabel = strawberry.enum(
-    enum.Enum("SearchLabel", {name: name for name in run.SEARCHABLE}),  # type: ignore[misc]
-    description=bi("可按名称搜索的类型(人员及评议、服务记录除外)", "Types searchable by name (not persons, evaluations or service records)"),
+SearchLabel = described_enum(
+    "SearchLabel", bi("可按名称搜索的类型(人员及评议、服务记录除外)", "Types searchable by name (not persons, evaluations or service records)"),
+    {name: (model.label(name).zh, model.label(name).en) for name in run.SEARCHABLE},
 )
 
 
@@ -27,7 +27,7 @@ class SearchHit:
                                                    "Relevance (Neo4j full-text score; embedded: exact name 3, prefix 2, contains 1, alias 0.5)"))
 
 
-@strawberry.type
+@strawberry.type(description=bi("搜索", "Search"))
 class SearchQuery:
     @strawberry.field(description=bi("按名称或别名搜索(Neo4j 上为中文分词全文索引;一条语句)",
                                      "Search by name or alias (CJK full-text index on Neo4j; one statement)"))
