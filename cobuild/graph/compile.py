@@ -441,13 +441,12 @@ def compile_where(
             rf = rel_fields[fname]
             alts = []
             for other in rf.others:
-                for walks in rf.paths(other):
-                    m = vars.new("w")
-                    pattern, conds = path_pattern(var, walks, m, params, vars, scope)
-                    sub = compile_where(value, other, m, params, vars, depth + 1, scope)
-                    visible = scope.rows(m, other, params, vars) if scope is not None else None
-                    conds = " AND ".join(c for c in (*conds, visible, sub) if c)
-                    alts.append(f"EXISTS {{ MATCH {pattern}" + (f" WHERE {conds}" if conds else "") + " }")
+                m = vars.new("w")
+                pattern, conds = path_pattern(var, rf.path(other), m, params, vars, scope)
+                sub = compile_where(value, other, m, params, vars, depth + 1, scope)
+                visible = scope.rows(m, other, params, vars) if scope is not None else None
+                conds = " AND ".join(c for c in (*conds, visible, sub) if c)
+                alts.append(f"EXISTS {{ MATCH {pattern}" + (f" WHERE {conds}" if conds else "") + " }")
             expr = "(" + " OR ".join(alts) + ")"
             parts.append(expr if kind == "some" else f"NOT {expr}")
         else:
@@ -555,68 +554,30 @@ def project_plan(
     plan: EntityPlan, var: str, params: Params, vars: Vars, carry: Sequence[str], dialect: Any, scope: Any = None
 ) -> tuple[list[str], str]:
     """``scope`` (:class:`cobuild.auth.access.ReadScope`) filters scoped rows and masks personal
-    properties inside the statement; ``None`` reads unrestricted (internal callers only).
-
-    Side and page fields that start with the same walk (an area's subtree) share it: the walk runs
-    once, every such field's branches run from its rows, and one aggregation brings the statement
-    back to a row per entity (on the seed network a community page of seven such fields took about
-    half the time it took with a walk per field)."""
+    properties inside the statement; ``None`` reads unrestricted (internal callers only)."""
     clauses: list[str] = []
     entries = [f"{name(p)}: {scope.project(var, plan.label, p, params) if scope is not None else f'{var}.{name(p)}'}"
                for p in plan.props]
     local: list[str] = []
-    lists: dict[str, list[tuple[str, str]]] = {}  # response key → (map key, collected variable)
-    totals: dict[str, list[str]] = {}
-    shared: dict[tuple[fields.Walk, ...], list[tuple[RelPlan, str, EntityPlan]]] = {}
     for key, rp in plan.rels.items():
-        lists[key], totals[key] = [], []
+        per_label: list[tuple[str, str]] = []
+        totals: list[str] = []
         for other, sub in rp.nodes.items():
             check_order(scope, other, rp.order_by)
-            if rp.field.grouped and rp.field.prefix:
-                shared.setdefault(rp.field.prefix, []).append((rp, other, sub))
-                continue
             keep = _dedupe([*carry, var, *local])
-            if rp.field.grouped:
-                rel_clauses, colls = _grouped_branches(rp, other, sub, var, rp.field.owner, keep, [], params, vars, dialect, scope)
-                total = None
-            else:
-                rel_clauses, colls, total = _project_direct(rp, other, sub, var, keep, params, vars, dialect, scope)
+            project = _project_grouped if rp.field.grouped else _project_direct
+            rel_clauses, coll, total = project(rp, other, sub, var, keep, params, vars, dialect, scope)
             clauses.extend(rel_clauses)
-            local.extend([*colls, *([total] if total else [])])
-            lists[key].extend((f"r_{len(lists[key])}" if rp.field.grouped else other, c) for c in colls)
-            totals[key].extend([total] if total else [])
-    for prefix, members in shared.items():
-        keep = _dedupe([*carry, var, *local])
-        prev = var
-        for w in prefix:
-            x = vars.new("x")
-            conds = walk_conditions(w, x, "", params) + ([scope.rows(x, w.label, params, vars)] if w.label and scope else [])
-            where = " AND ".join(c for c in conds if c)
-            clauses.append(f"OPTIONAL MATCH ({prev}){walk_text(w)}{node_text(x, w.label)}" + (f" WHERE {where}" if where else ""))
-            clauses.append(f"WITH {', '.join(_dedupe([*keep, x]))}")
-            prev = x
-        inner: list[tuple[str, str]] = []
-        for rp, other, sub in members:
-            rel_clauses, colls = _grouped_branches(rp, other, sub, prev, prefix[-1].label, _dedupe([*keep, prev]),
-                                                   [c for _k, c in inner], params, vars, dialect, scope)
-            clauses.extend(rel_clauses)
-            inner.extend((rp.key, c) for c in colls)
-        outer = [(k, c, vars.new("c")) for k, c in inner]
-        clauses.append(f"WITH {', '.join(keep)}, " + ", ".join(f"collect({c}) AS {o}" for _k, c, o in outer))
-        for k, _c, o in outer:
-            lists[k].append((f"r_{len(lists[k])}", o))
-            local.append(o)
-    for key in plan.rels:
-        if lists[key]:
-            entries.append(f"{rel_key(key)}: {{{', '.join(f'{_map_key(o)}: {c}' for o, c in lists[key])}}}")
-        if totals[key]:
-            entries.append(f"{rel_key(key, TOTAL)}: {' + '.join(totals[key])}")
+            local.extend(x for x in (coll, total) if x)
+            if coll:
+                per_label.append((other, coll))
+            if total:
+                totals.append(total)
+        if per_label:
+            entries.append(f"{rel_key(key)}: {{{', '.join(f'{name(o)}: {c}' for o, c in per_label)}}}")
+        if totals:
+            entries.append(f"{rel_key(key, TOTAL)}: {' + '.join(totals)}")
     return clauses, "{" + ", ".join(entries) + "}"
-
-
-def _map_key(key: str) -> str:
-    """A label (checked against the model) or a branch key ``r_<n>``."""
-    return f"`{key}`" if re.fullmatch(r"r_[0-9]+", key) else name(key)
 
 
 def _ref_map(var: str, label_name: str | None) -> str:
@@ -626,9 +587,9 @@ def _ref_map(var: str, label_name: str | None) -> str:
 
 
 def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: list[str], params: Params, vars: Vars,
-                    dialect: Any, scope: Any) -> tuple[list[str], list[str], str | None]:
+                    dialect: Any, scope: Any) -> tuple[list[str], str | None, str | None]:
     """Clauses projecting a relationship field's items ending at ``other`` (one row per ``keep`` again
-    at the end), the names of the collected item lists and the name of their count."""
+    at the end), the name of the collected items and the name of their count."""
     f = rp.field
     w = f.hops_to(other)[0]
     m, e = vars.new("n"), vars.new("e")
@@ -653,57 +614,69 @@ def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: li
         total = vars.new("t")
         outputs.append(f"count({m}) AS {total}")
     clauses.append(f"WITH {', '.join(keep)}, {', '.join(outputs)}")
-    return clauses, [coll] if coll else [], total
+    return clauses, coll, total
 
 
-def _grouped_branches(rp: RelPlan, other: str, sub: EntityPlan, prev: str, prev_label: str | None, group: list[str],
-                      done: list[str], params: Params, vars: Vars, dialect: Any, scope: Any) -> tuple[list[str], list[str]]:
-    """A side or page field's branches from ``prev`` (the owner, or a member of the shared prefix walk):
-    one ``OPTIONAL MATCH`` per branch to the target, collected as ``{via, edge, node}`` rows grouped by
-    ``group`` (and the lists ``done`` before it). The rows of all branches and prefix members are
-    merged by node in Python (:func:`rel_page`), which also counts them: the union of several branches
-    has no count in the Cypher both engines run. (LadybugDB ran the equivalent single pattern, with an
-    unlabeled ``HAS_PARTY_ORG*0..1`` step, about ten times slower than this shape.)"""
+def _project_grouped(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: list[str], params: Params, vars: Vars,
+                     dialect: Any, scope: Any) -> tuple[list[str], str | None, str | None]:
+    """A side or page field: the ``prefix`` walk on its own (``WITH`` per area of the subtree: LadybugDB
+    plans a var-length segment followed by hops badly), then the member step and the hops in one
+    ``OPTIONAL MATCH``, collected as ``{via, edge, node}`` rows and counted (``count(DISTINCT)``) in
+    the statement; Python merges the rows of one node — the members that reach it become its
+    ``via``, the first of their links its edge properties."""
     f = rp.field
     clauses: list[str] = []
-    lists: list[str] = []
-    hops = f.hops_to(other)
-    for branch in f.branches:
-        walks = branch + hops
-        m = vars.new("n")
-        text, conds = f"({prev})", []
-        via_var, via_label = (prev, prev_label) if f.via == fields.MEMBER and not branch else (None, None)
-        edge_var = ""
-        for i, w in enumerate(walks):
-            last = i == len(walks) - 1
-            nv = m if last else vars.new("y")
-            hop = i - len(branch)
-            ev = vars.new("e") if (hop >= 0 and hop == f.edge_hop) or w.edge_eq else ""
-            if hop >= 0 and hop == f.edge_hop:
-                edge_var = ev
-            text += walk_text(w, ev) + node_text(nv, w.label)
-            conds += walk_conditions(w, nv, ev, params)
-            if w.label and scope is not None:
-                conds.append(scope.rows(nv, w.label, params, vars))
-            if (f.via == fields.MEMBER and i == len(branch) - 1) or (isinstance(f.via, int) and hop == f.via):
-                via_var, via_label = nv, w.label
-        conds.append(compile_where(rp.where, other, m, params, vars, scope=scope))
+    prev, prev_label = var, f.owner
+    for w in f.prefix:
+        x = vars.new("x")
+        conds = walk_conditions(w, x, "", params) + ([scope.rows(x, w.label, params, vars)] if w.label and scope else [])
         where = " AND ".join(c for c in conds if c)
-        clauses.append(f"OPTIONAL MATCH {text}" + (f" WHERE {where}" if where else ""))
-        keep = [*group, *done, *lists]
-        live = [x for x in (via_var, edge_var) if x and x not in keep]
-        parts = ([f"via: {_ref_map(via_var, via_label)}"] if via_var else []) + (
-            [f"edge: {{{', '.join(f'{name(p)}: {edge_var}.{name(p)}' for p in rp.edge_props)}}}"] if edge_var and rp.edge_props else [])
-        if rp.items:
-            sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, *live, m], dialect, scope)
-            clauses.extend(sub_clauses)
-            parts.append(f"`node`: {sub_map}")
+        clauses.append(f"OPTIONAL MATCH ({prev}){walk_text(w)}{node_text(x, w.label)}" + (f" WHERE {where}" if where else ""))
+        clauses.append(f"WITH {', '.join(_dedupe([*keep, x]))}")
+        prev, prev_label = x, w.label
+    walks = ((f.member,) if f.member else ()) + f.hops_to(other)
+    m = vars.new("n")
+    text, conds = f"({prev})", []
+    via_var, via_label = (prev, prev_label) if f.via == fields.MEMBER and not f.member else (None, None)
+    edge_var = ""
+    for i, w in enumerate(walks):
+        last = i == len(walks) - 1
+        nv = m if last else vars.new("y")
+        hop = i - (1 if f.member else 0)
+        ev = vars.new("e") if not w.var_length and ((hop >= 0 and hop == f.edge_hop) or w.edge_eq) else ""
+        if hop >= 0 and hop == f.edge_hop:
+            edge_var = ev
+        text += walk_text(w, ev) + node_text(nv, w.label)
+        conds += walk_conditions(w, nv, ev, params)
+        if w.label and scope is not None:
+            conds.append(scope.rows(nv, w.label, params, vars))
+        if (f.via == fields.MEMBER and f.member and i == 0) or (isinstance(f.via, int) and hop == f.via):
+            via_var, via_label = nv, w.label
+    conds.append(compile_where(rp.where, other, m, params, vars, scope=scope))
+    where = " AND ".join(c for c in conds if c)
+    clauses.append(f"OPTIONAL MATCH {text}" + (f" WHERE {where}" if where else ""))
+    live = [x for x in (via_var, edge_var) if x and x not in keep]
+    entries = ([f"via: {_ref_map(via_var, via_label)}"] if via_var else []) + (
+        [f"edge: {{{', '.join(f'{name(p)}: {edge_var}.{name(p)}' for p in rp.edge_props)}}}"] if edge_var and rp.edge_props else [])
+    coll = total = None
+    outputs: list[str] = []
+    if rp.items:
+        # a row per (member, node): nodes reached through several members come several times and are
+        # merged in Python (rel_page); one aggregation, not two, is markedly cheaper on LadybugDB
+        sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, *live], dialect, scope)
+        clauses.extend(sub_clauses)
+        item = "{" + ", ".join([*entries, f"`node`: {sub_map}"]) + "}"
+        coll = vars.new("c")
+        if rp.after is None:
+            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL ELSE {item} END) AS {coll}")
         else:
-            parts.append(f"`node`: {{`id`: {m}.`id`}}")
-        c = vars.new("c")
-        clauses.append(f"WITH {', '.join(keep)}, collect(CASE WHEN {m} IS NULL THEN NULL ELSE {{{', '.join(parts)}}} END) AS {c}")
-        lists.append(c)
-    return clauses, lists
+            after = _after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
+            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
+    if rp.mode == "connection":
+        total = vars.new("t")
+        outputs.append(f"count(DISTINCT {m}) AS {total}")
+    clauses.append(f"WITH {', '.join(keep)}, {', '.join(outputs)}")
+    return clauses, coll, total
 
 
 def project_entity(
@@ -870,32 +843,20 @@ def _items(row: dict[str, Any], key: str, f: fields.Field) -> list[Item]:
     return out
 
 
-def _flatten(value: Any) -> Iterable[dict[str, Any]]:
-    for v in value or ():
-        if isinstance(v, list):
-            yield from _flatten(v)
-        elif v is not None:
-            yield v
-
-
 def _grouped_items(data: dict[str, Any]) -> list[Item]:
-    """Rows ``{via, edge, node}`` of every branch and prefix member, merged into one item per node:
-    ``via`` lists the distinct references (by id), ``edge`` is the link of the first of them."""
-    by_node: dict[str, list[dict[str, Any]]] = {}
-    nodes: dict[str, dict[str, Any]] = {}
-    for rows in data.values():
-        for r in _flatten(rows):
-            node = r.get("node")
-            if node is None or node.get("id") is None:
-                continue
-            nodes.setdefault(node["id"], node)
-            by_node.setdefault(node["id"], []).append(r)
+    """Rows ``{via, edge, node}`` merged into one item per node: ``via`` lists the distinct references
+    (by id), ``edge`` is the link of the first of them."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for entries in data.values():
+        for e in entries or ():
+            if e is not None and e.get("node") is not None and e["node"].get("id") is not None:
+                rows.setdefault(e["node"]["id"], []).append(e)
     out = []
-    for node_id, rows in by_node.items():
-        rows.sort(key=lambda r: ((r.get("via") or {}).get("id") or "", json.dumps(r.get("edge") or {}, sort_keys=True, default=str)))
-        via = list({v["id"]: v for v in (r.get("via") for r in rows) if v and v.get("id")}.values())
-        edge = next((r["edge"] for r in rows if r.get("edge")), {})
-        out.append(Item(nodes[node_id], dict(edge), via))
+    for links in rows.values():
+        links.sort(key=lambda x: ((x.get("via") or {}).get("id") or "", json.dumps(x.get("edge") or {}, sort_keys=True, default=str)))
+        via = list({r["id"]: r for r in (x.get("via") for x in links) if r and r.get("id")}.values())
+        edge = next((x["edge"] for x in links if x.get("edge")), {})
+        out.append(Item(links[0]["node"], dict(edge), via))
     return out
 
 

@@ -18,7 +18,7 @@ A field is named for what it holds (``AdminArea.children``, ``Unit.employees``,
   sources pair communities sometimes with a unit and sometimes with its party organisation. Their
   edges list ``via``: the members of the side that hold the link. **Page fields**
   (:data:`PAGE_FIELDS`: ``AdminArea.projects``, ``communities``, ``reportingMembers`` …) are declared
-  the same way — a side (a prefix walked once, then branches) and hops — and the compiler projects
+  the same way — a side (a prefix walk, then the member step) and hops — and the compiler projects
   them like a relationship.
 
 Everything else is a connection (``first``/``after``/``where``/``orderBy``, ``totalCount``).
@@ -64,30 +64,32 @@ class Walk:
 
 @dataclass(frozen=True)
 class Side:
-    """Who stands for an owner: a ``prefix`` walked once (an area's subtree), then each of
-    ``branches`` (the member itself, or its party organisations) leads to one kind of side member."""
+    """Who stands for an owner: ``prefix`` walked first (an area's subtree), then ``member``: one
+    more optional step to the member itself (``HAS_PARTY_ORG*0..1``: the area or unit itself, or one
+    of its party organisations)."""
 
     prefix: tuple[Walk, ...]
-    branches: tuple[tuple[Walk, ...], ...]
+    member: Walk | None
     zh: str
     en: str
 
 
 _PO = Walk("HAS_PARTY_ORG", "out", "PartyOrganization")
+_SELF_OR_PO = Walk("HAS_PARTY_ORG", "out", None, 0, 1)
 _DOWN = Walk("PART_OF", "in", "AdminArea", 0, SUBTREE_DEPTH)
-UNIT_SIDE = Side((), ((), (_PO,)), "本单位及其党组织", "the unit itself and its party organisations")
+UNIT_SIDE = Side((), _SELF_OR_PO, "本单位及其党组织", "the unit itself and its party organisations")
 COMMUNITY_SIDE = Side(
-    (_DOWN,), ((), (_PO,)),
+    (_DOWN,), _SELF_OR_PO,
     f"本区域、其下级区域(至多 {SUBTREE_DEPTH} 级)及这些区域的党组织",
     f"the area itself, the areas below it (up to {SUBTREE_DEPTH} levels) and the party organisations of all of them",
 )
 COMMUNITY_ORGS = Side(
-    (_DOWN,), ((_PO,),),
+    (_DOWN,), _PO,
     f"本区域及其下级区域(至多 {SUBTREE_DEPTH} 级)的党组织",
     f"the party organisations of the area and of the areas below it (up to {SUBTREE_DEPTH} levels)",
 )
 SUBTREE = Side(
-    (_DOWN,), ((),),
+    (_DOWN,), None,
     f"本区域及其下级区域(至多 {SUBTREE_DEPTH} 级)", f"the area itself and the areas below it (up to {SUBTREE_DEPTH} levels)",
 )
 SIDES = {"Unit": UNIT_SIDE, "AdminArea": COMMUNITY_SIDE}
@@ -96,12 +98,12 @@ MEMBER = "member"  # Field.via: the side member the item was reached from
 
 @dataclass(frozen=True)
 class Field:
-    """A relationship or page field of ``owner``. Its nodes are reached by walking ``prefix`` once,
-    then, for each of ``branches``, the branch's walks and ``hops`` (the last hop ends at a label of
-    ``others``). A plain relationship field is one hop with no prefix and one empty branch.
+    """A relationship or page field of ``owner``. Its nodes are reached by walking ``prefix``, then
+    ``member`` (if any), then ``hops`` (the last hop ends at a label of ``others``). A plain
+    relationship field is one hop.
 
     ``edge_hop``: the hop whose relationship properties the edges carry; ``via``: what edges list as
-    ``via`` — :data:`MEMBER` (the side member: the end of prefix + branch), the index of a hop whose
+    ``via`` — :data:`MEMBER` (the side member: the end of prefix and member), the index of a hop whose
     end node it is, or None. ``grouped``: one item per node (side and page fields) rather than one
     per relationship."""
 
@@ -113,7 +115,7 @@ class Field:
     en: str
     hops: tuple[Walk, ...]
     prefix: tuple[Walk, ...] = ()
-    branches: tuple[tuple[Walk, ...], ...] = ((),)
+    member: Walk | None = None
     edge_hop: int | None = None
     via: str | int | None = None
     grouped: bool = False
@@ -142,9 +144,9 @@ class Field:
         """The hops with the last one ending at ``other``."""
         return self.hops[:-1] + (replace(self.hops[-1], label=other),)
 
-    def paths(self, other: str) -> list[tuple[Walk, ...]]:
-        """Every full path from the owner to ``other`` (one per branch), for ``where`` filters."""
-        return [self.prefix + b + self.hops_to(other) for b in self.branches]
+    def path(self, other: str) -> tuple[Walk, ...]:
+        """The full path from the owner to ``other``."""
+        return self.prefix + ((self.member,) if self.member else ()) + self.hops_to(other)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -402,7 +404,7 @@ def _page(owner: str, name: str, target: str, zh: str, en: str, side_: Side | No
     via: str | int | None = via_hop if via_hop is not None else (MEMBER if side_ else None)
     if side_:
         zh, en = f"{zh}(范围:{side_.zh})", f"{en} (over {side_.en})"
-    return Field(owner, name, "many", (target,), zh, en, hops, side_.prefix if side_ else (), side_.branches if side_ else ((),),
+    return Field(owner, name, "many", (target,), zh, en, hops, side_.prefix if side_ else (), side_.member if side_ else None,
                  edge_hop=edge_hop, via=via, grouped=True)
 
 
@@ -475,7 +477,7 @@ def _build(label_name: str, rel: model.RelType, direction: Direction, entry: Ent
         if spec.side and label_name in SIDES:
             sd = SIDES[label_name]
             out.append(Field(label_name, spec.name, "many", ends, f"{spec.zh}(范围:{sd.zh})", f"{spec.en} (over {sd.en})",
-                             hop, sd.prefix, sd.branches, edge_hop=edge, via=MEMBER, grouped=True))
+                             hop, sd.prefix, sd.member, edge_hop=edge, via=MEMBER, grouped=True))
         else:
             out.append(Field(label_name, spec.name, spec.kind, ends, spec.zh, spec.en, hop, edge_hop=edge, entity=spec.entity))
     return out
@@ -502,7 +504,7 @@ def _build_all() -> tuple[dict[str, dict[str, Field]], list[str]]:
             problems.append(f"RELATIONSHIP_FIELDS has {key}, which the model does not declare")
     for f in PAGE_FIELDS:
         _add(fields[f.owner], f, problems)
-        for w in f.prefix + tuple(x for b in f.branches for x in b) + f.hops:
+        for w in f.prefix + ((f.member,) if f.member else ()) + f.hops:
             if w.var_length and w.edge_eq:
                 problems.append(f"{f.owner}.{f.name}: a var-length walk cannot filter its relationships")
             if w.rel not in model.RELS_BY_NAME or (w.label is not None and w.label not in model.LABELS_BY_NAME):

@@ -514,13 +514,4 @@ async def test_filters_and_order_from_variables(net: Client) -> None:
     assert code(await net("query($n: Int!) { units(first: $n) { nodes { id } } }", {"n": 101})) == "VALIDATION"
 
 
-async def test_documented_examples_run_in_one_statement(gql: Any) -> None:
-    import re
-
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "entities.md").read_text(encoding="utf-8")
-    examples = re.findall(r"```graphql\n(.*?)```", doc, flags=re.S)
-    assert len(examples) >= 4
-    for q in examples:
-        data = ok(await gql(q))
-        assert gql.last_statements == 1, q
-        assert data
+# docs/entities.md's examples run in tests/test_docs.py (every example of README.md and docs/).
