@@ -4,24 +4,30 @@ Contract (used by the entity connections and by the network questions):
 
 ``plan_entity(selection, label_name) -> EntityPlan``
     What to fetch for one entity: the scalar properties selected (``id`` always) and, per response
-    key (alias), each relationship field with its edge properties, its per-label node plans, its
-    ``where`` and ``orderBy`` and ``first``. ``@skip``/``@include`` are applied and fragments merged
-    (spec §CollectFields); a fragment applies when its type condition is the label or one of its
-    interfaces (``Node``, ``Entity``, ``Actor``). ``selection`` is a list of Strawberry selection
-    nodes (``info.selected_fields`` shape), e.g. from :func:`selection_of`.
+    key (alias), each relationship, side or page field (:mod:`cobuild.graph.fields`) as a
+    :class:`RelPlan`: its mode (connection, to-one, ``…Link``), its per-label node plans, ``where``,
+    ``orderBy`` (else the natural order, :data:`NATURAL_ORDER`), ``first``, ``after``, and whether
+    items or only ``totalCount`` were asked for. ``@skip``/``@include`` are applied and fragments
+    merged (spec §CollectFields); a fragment applies when its type condition is the label or one of
+    its interfaces (``Node``, ``Entity``, ``Actor``). ``selection`` is a list of Strawberry selection
+    nodes (``info.selected_fields`` shape), e.g. from :func:`selection_of`. Plans are plain data, kept
+    apart from the Strawberry objects, so another executor can run the same plan.
 
 ``project_entity(selection, label_name, var, params, vars, carry, dialect) -> (clauses, map_expr)``
     ``var`` is bound (by the caller's MATCH/WITH) to a node of ``label_name``. ``clauses`` are
-    appended after that; each nested relationship becomes
-    ``OPTIONAL MATCH (var)-[e:R]->(m:L) [WHERE …]`` … ``WITH <carry>, var, …, collect(CASE WHEN m IS
-    NULL THEN NULL ELSE {…} END) AS c`` — every WITH carries the names in ``carry`` (plus ``var``),
-    so the caller keeps its own variables. ``map_expr`` is a Cypher map for ``var`` to put in RETURN
-    or ``collect``. The map's keys: property names; ``r_<alias>`` for relationship fields holding
-    ``{<OtherLabel>: [{<edge props>, node: {…}}]}`` (one list per label at the other end, in no
-    particular order; sorting by ``orderBy`` and slicing to ``first`` happen in Python when the
-    field resolves). Pass the map to ``cobuild.resolvers.entities.entity_from_row(label_name, map)``
-    and nested fields resolve from it with no further statements. ``selection`` may also be an
-    :class:`EntityPlan`. An empty/None selection projects ``{id}``.
+    appended after that; a relationship field becomes ``OPTIONAL MATCH (var)-[e:R]->(m:L) [WHERE
+    <where, scope, after>]`` … ``WITH <carry>, var, …, collect(CASE WHEN m IS NULL THEN NULL ELSE {…}
+    END) AS c, count(m) AS t``; a side or page field walks its prefix on its own, then one
+    ``OPTIONAL MATCH`` for the member step and the hops, and counts ``DISTINCT`` nodes. Every WITH
+    carries the names in ``carry`` (plus ``var``), so the caller keeps its own variables.
+    ``map_expr`` is a Cypher map for ``var`` to put in RETURN or ``collect``. Its keys: property
+    names; ``r_<alias>`` for relationship fields holding ``{<OtherLabel>: [{<edge props> | via, edge,
+    node: {…}}]}`` (in no particular order) and ``r_<alias>#total`` for a connection's count. Sorting
+    by ``orderBy``, dropping what precedes the cursor exactly, merging a node's rows and slicing to
+    ``first`` happen in Python (:func:`rel_page`, :func:`rel_one`) when the field resolves. Pass the
+    map to ``cobuild.resolvers.entities.entity_from_row(label_name, map)`` and nested fields resolve
+    from it with no further statements. ``selection`` may also be an :class:`EntityPlan`. An
+    empty/None selection projects ``{id}``.
 
 ``selection_of(info, path) -> list[Selection] | None``
     The merged sub-selection of a nested field of the current root field, following field names (or
@@ -35,8 +41,9 @@ LadybugDB trap for callers: ``WITH … ORDER BY … LIMIT`` followed directly by
 grouping key (``WITH collect(x) AS page``) ignores the ORDER BY; keep a grouping key or return rows.
 
 Values only travel as parameters; labels, types and property keys pass :func:`cypher.name`; the
-only other keys in the text are ``node`` and ``r_<alias>`` where the alias is a GraphQL name
-(checked against the GraphQL name grammar, so it cannot carry a quote).
+only other keys in the text are ``node``, ``via``, ``edge`` and ``r_<alias>`` /
+``r_<alias>#total`` where the alias is a GraphQL name (checked against the GraphQL name grammar, so
+it cannot carry a quote).
 """
 
 from __future__ import annotations

@@ -93,6 +93,11 @@ SUBTREE = Side(
     f"本区域及其下级区域(至多 {SUBTREE_DEPTH} 级)", f"the area itself and the areas below it (up to {SUBTREE_DEPTH} levels)",
 )
 SIDES = {"Unit": UNIT_SIDE, "AdminArea": COMMUNITY_SIDE}
+# "The communities under an area", defined once: every area of level COMMUNITY or VILLAGE reached from
+# the area by 0–4 PART_OF hops downwards (the area itself when it is a community; communities hanging
+# directly under a district included). AdminArea.communities is this walk; the network questions
+# render the same walk (compile.walk_text / walk_conditions) so every count agrees.
+COMMUNITIES_UNDER = Walk("PART_OF", "in", "AdminArea", 0, SUBTREE_DEPTH, levels=COMMUNITY_LEVELS)
 MEMBER = "member"  # Field.via: the side member the item was reached from
 
 
@@ -423,8 +428,7 @@ PAGE_FIELDS: tuple[Field, ...] = (
     _page("AdminArea", "communities", "AdminArea",
           f"本区域下的社区和村(向下 1–{SUBTREE_DEPTH} 级;本区域是社区时含其自身)",
           f"The communities under the area: every area of level COMMUNITY or VILLAGE 1–{SUBTREE_DEPTH} PART_OF levels "
-          "below it, and the area itself when it is one", None,
-          (Walk("PART_OF", "in", "AdminArea", 0, SUBTREE_DEPTH, levels=COMMUNITY_LEVELS),)),
+          "below it, and the area itself when it is one", None, (COMMUNITIES_UNDER,)),
     _page("AdminArea", "unitsLocatedWithin", "Unit", "位于本区域或其下级区域的单位",
           "Units located in the area or in any area below it", SUBTREE,
           (Walk("LOCATED_IN", "in", "Unit"),), edge_hop=0),
@@ -543,5 +547,5 @@ def fields_of(label_name: str) -> dict[str, Field]:
     return FIELDS[label_name]
 
 
-__all__ = ["COMMUNITY_LEVELS", "FIELDS", "Field", "PAGE_FIELDS", "RELATIONSHIP_FIELDS", "SIDES", "Walk", "fields_of",
+__all__ = ["COMMUNITIES_UNDER", "COMMUNITY_LEVELS", "FIELDS", "Field", "PAGE_FIELDS", "RELATIONSHIP_FIELDS", "SIDES", "Walk", "fields_of",
            "MEMBER", "Side", "many", "one", "rebuild", "side"]

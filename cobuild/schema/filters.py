@@ -1,12 +1,14 @@
 """Enums, ``where`` filters and ``orderBy`` inputs, generated from the model.
 
 * every ``Prop.enum`` becomes a GraphQL enum named after the model constant (``AREA_LEVELS`` →
-  ``AreaLevel``);
+  ``AreaLevel``), each value described by its 中文 term and English gloss from
+  :mod:`cobuild.graph.vocabulary`;
 * every label gets ``<Label>Where``: one operator object per property (``name: {eq, in, contains,
   startsWith, …}``, ``since: {gte, lt, …}``), ``AND``/``OR`` lists, ``NOT``, and per relationship
-  field ``<field>_some`` / ``<field>_none`` taking the other end's ``Where`` (``Entity``/``Actor``
-  ends take ``EntityWhere``: the properties every label has), e.g.
-  ``units(where: {locatedIn_some: {name: {eq: "海信社区"}}})``;
+  field (relationship, to-one, side and page fields of :mod:`cobuild.graph.fields`)
+  ``<field>_some`` / ``<field>_none`` taking the other end's ``Where`` (``Entity``/``Actor`` ends
+  take ``EntityWhere``: the properties every label has), e.g.
+  ``units(where: {locatedInAreas_some: {name: {eq: "海信社区"}}})``;
 * every label gets ``<Label>Order {field: <Label>OrderField!, direction: SortDirection = ASC}``.
 
 The compiler reads these inputs as plain dicts keyed by their GraphQL names
