@@ -605,12 +605,22 @@ def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: li
         compile_where(rp.where, other, m, params, vars, scope=scope)]
     where = " AND ".join(c for c in conds if c)
     clauses = [f"OPTIONAL MATCH ({var}){walk_text(w, e)}{node_text(m, other)}" + (f" WHERE {where}" if where else "")]
-    coll = total = None
-    outputs: list[str] = []
+    item = None
     if rp.items:
         sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect, scope)
         clauses.extend(sub_clauses)
         item = "{" + ", ".join([*(f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props), f"`node`: {sub_map}"]) + "}"
+    clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=False)
+    return [*clauses, clause], coll, total
+
+
+def _collect(rp: RelPlan, m: str, item: str | None, keep: list[str], params: Params, vars: Vars,
+             distinct: bool) -> tuple[str, str | None, str | None]:
+    """The ``WITH`` that ends a relationship field: its items (``item`` per row of ``m``, those before
+    the cursor left out) and, for a connection, its count — back to one row per ``keep``."""
+    coll = total = None
+    outputs: list[str] = []
+    if item is not None:
         coll = vars.new("c")
         if rp.after is None:
             outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL ELSE {item} END) AS {coll}")
@@ -619,9 +629,8 @@ def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: li
             outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
     if rp.mode == "connection":
         total = vars.new("t")
-        outputs.append(f"count({m}) AS {total}")
-    clauses.append(f"WITH {', '.join(keep)}, {', '.join(outputs)}")
-    return clauses, coll, total
+        outputs.append(f"count({'DISTINCT ' if distinct else ''}{m}) AS {total}")
+    return f"WITH {', '.join(keep)}, {', '.join(outputs)}", coll, total
 
 
 def _project_grouped(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: list[str], params: Params, vars: Vars,
@@ -665,25 +674,15 @@ def _project_grouped(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: l
     live = [x for x in (via_var, edge_var) if x and x not in keep]
     entries = ([f"via: {_ref_map(via_var, via_label)}"] if via_var else []) + (
         [f"edge: {{{', '.join(f'{name(p)}: {edge_var}.{name(p)}' for p in rp.edge_props)}}}"] if edge_var and rp.edge_props else [])
-    coll = total = None
-    outputs: list[str] = []
+    item = None
     if rp.items:
         # a row per (member, node): nodes reached through several members come several times and are
         # merged in Python (rel_page); one aggregation, not two, is markedly cheaper on LadybugDB
         sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, *live], dialect, scope)
         clauses.extend(sub_clauses)
         item = "{" + ", ".join([*entries, f"`node`: {sub_map}"]) + "}"
-        coll = vars.new("c")
-        if rp.after is None:
-            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL ELSE {item} END) AS {coll}")
-        else:
-            after = _after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
-            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
-    if rp.mode == "connection":
-        total = vars.new("t")
-        outputs.append(f"count(DISTINCT {m}) AS {total}")
-    clauses.append(f"WITH {', '.join(keep)}, {', '.join(outputs)}")
-    return clauses, coll, total
+    clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=True)
+    return [*clauses, clause], coll, total
 
 
 def project_entity(
