@@ -569,11 +569,17 @@ def project_plan(
     for key, rp in plan.rels.items():
         per_label: list[tuple[str, str]] = []
         totals: list[str] = []
-        for other, sub in rp.nodes.items():
+        for other in rp.nodes:
             check_order(scope, other, rp.order_by)
+        # an Actor/Entity list asking only what every label has is matched once, unlabeled
+        one = _one_match(rp, scope)
+        for other, sub in list(rp.nodes.items())[:1] if one else rp.nodes.items():
             keep = _dedupe([*carry, var, *local])
-            project = _project_grouped if rp.field.grouped else _project_direct
-            rel_clauses, coll, total = project(rp, other, sub, var, keep, params, vars, dialect, scope)
+            if one:
+                rel_clauses, coll, total = _project_any(rp, var, keep, params, vars, scope)
+            else:
+                project = _project_grouped if rp.field.grouped else _project_direct
+                rel_clauses, coll, total = project(rp, other, sub, var, keep, params, vars, dialect, scope)
             clauses.extend(rel_clauses)
             local.extend(x for x in (coll, total) if x)
             if coll:
@@ -610,6 +616,38 @@ def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: li
         sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect, scope)
         clauses.extend(sub_clauses)
         item = "{" + ", ".join([*(f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props), f"`node`: {sub_map}"]) + "}"
+    clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=False)
+    return [*clauses, clause], coll, total
+
+
+_ANY_PROPS = {p.name for p in model.COMMON_PROPS} | {"level"}  # what an Actor/Entity reference may ask of any label
+
+
+def _one_match(rp: RelPlan, scope: Any) -> bool:
+    """A relationship field whose other end spans several labels can be matched once, unlabeled, when
+    its selection asks only for properties every label has (plus an area's ``level``), no nested
+    relationships, no filter, and no label there is scoped: one OPTIONAL MATCH instead of one per
+    label (an Actor list like ``claimants`` spans four labels)."""
+    f = rp.field
+    return (len(rp.nodes) > 1 and not f.grouped and rp.where is None
+            and not any(model.label(o).scoped for o in f.others)
+            and all(not sub.rels and set(sub.props) <= _ANY_PROPS for sub in rp.nodes.values()))
+
+
+def _project_any(rp: RelPlan, var: str, keep: list[str], params: Params, vars: Vars,
+                 scope: Any) -> tuple[list[str], str | None, str | None]:
+    """:func:`_project_direct` with the other end unlabeled (see :func:`_one_match`); personal
+    properties are masked by the node's id prefix (:meth:`ReadScope.project_any`)."""
+    f = rp.field
+    w = f.hops[0]
+    m, e = vars.new("n"), vars.new("e")
+    props = list(dict.fromkeys(p for sub in rp.nodes.values() for p in sub.props))
+    conds = walk_conditions(w, m, e, params)
+    where = " AND ".join(conds)
+    clauses = [f"OPTIONAL MATCH ({var}){walk_text(w, e)}({m})" + (f" WHERE {where}" if where else "")]
+    node = "{" + ", ".join(f"{name(p)}: " + (scope.project_any(m, f.others, p, params) if scope is not None else f"{m}.{name(p)}")
+                           for p in props) + "}"
+    item = "{" + ", ".join([*(f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props), f"`node`: {node}"]) + "}" if rp.items else None
     clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=False)
     return [*clauses, clause], coll, total
 

@@ -301,3 +301,34 @@ def test_interfaces_declare_every_field_their_types_share() -> None:
     actor = schema.type_map["Actor"]
     assert {"id", "name", "actorType", "level"} <= set(actor.fields)
     assert str(actor.fields["actorType"].type) == "ActorType!" and str(actor.fields["level"].type) == "AreaLevel"
+
+
+async def test_actor_lists_match_once_and_mask_persons(gql: GQL, seed: Seed) -> None:
+    """An Actor list asking only what every actor has is one unlabeled match in the statement; a
+    person's name in it is masked for a credential not entitled to it, an organisation's is not."""
+    claimed = [r for r in seed.rels["CLAIMED"] if r["from"].startswith("person:") and r["to"].startswith("wish:")]
+    wish = claimed[0]["to"]
+    q = """query($id: ID!) { microWish(id: $id) { claimants { totalCount edges { role node { id name actorType level } } } } }"""
+    texts: list[str] = []
+    original = gql.engine.run
+
+    async def spy(stmt: Any, mode: str = "read", **kw: Any) -> Any:
+        texts.append(stmt.text)
+        return await original(stmt, mode, **kw)
+
+    gql.engine.run = spy  # type: ignore[method-assign]
+    try:
+        anon = ok(await gql(q, {"id": wish}, anonymous=True))["microWish"]["claimants"]
+        admin = ok(await gql(q, {"id": wish}))["microWish"]["claimants"]
+    finally:
+        gql.engine.run = original  # type: ignore[method-assign]
+    assert texts[0].count("-[e") == 1 and "`CLAIMED`]-(n" in texts[0]  # one match for four possible labels
+    expected = {r["from"] for r in seed.rels["CLAIMED"] if r["to"] == wish}
+    assert {e["node"]["id"] for e in admin["edges"]} == expected and admin["totalCount"] == len(expected)
+    for a, b in zip(anon["edges"], admin["edges"]):
+        assert a["node"]["id"] == b["node"]["id"]
+        if a["node"]["actorType"] == "PERSON":
+            assert a["node"]["name"] == "***" and b["node"]["name"] not in (None, "***")
+        else:
+            assert a["node"]["name"] == b["node"]["name"]
+    assert {e["node"]["actorType"] for e in admin["edges"]} >= {"PERSON"}
