@@ -512,10 +512,18 @@ def node_text(var: str, label_name: str | None) -> str:
     return f"({var}:{name(label_name)})" if label_name else f"({var})"
 
 
-def walk_conditions(w: fields.Walk, node_var: str, edge_var: str, params: Params) -> list[str]:
-    """The walk's own filters: area levels on the node reached, property values on its relationship."""
-    conds = [f"{node_var}.`level` IN {params.add(list(w.levels))}"] if w.levels else []
-    conds += [f"{edge_var}.{name(k)} = {params.add(v)}" for k, v in w.edge_eq]
+def walk_conditions(w: fields.Walk, node_var: str, edge_var: str, params: Params | None,
+                    levels_param: str | None = None) -> list[str]:
+    """The walk's own filters: area levels on the node reached, property values on its relationship.
+    ``levels_param``: a parameter the caller already holds with ``w.levels`` (a statement that walks
+    the same levels several times passes it once)."""
+    if w.levels and levels_param is None:
+        assert params is not None, "walk_conditions needs params or levels_param for a walk with levels"
+        levels_param = params.add(list(w.levels))
+    conds = [f"{node_var}.`level` IN {levels_param}"] if w.levels else []
+    if w.edge_eq:
+        assert params is not None, "walk_conditions needs params for a walk with edge values"
+        conds += [f"{edge_var}.{name(k)} = {params.add(v)}" for k, v in w.edge_eq]
     return conds
 
 

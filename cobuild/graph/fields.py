@@ -96,7 +96,8 @@ SIDES = {"Unit": UNIT_SIDE, "AdminArea": COMMUNITY_SIDE}
 # "The communities under an area", defined once: every area of level COMMUNITY or VILLAGE reached from
 # the area by 0–4 PART_OF hops downwards (the area itself when it is a community; communities hanging
 # directly under a district included). AdminArea.communities is this walk; the network questions
-# render the same walk (compile.walk_text / walk_conditions) so every count agrees.
+# render the same walk (cobuild.resolvers.areas.communities_under, through compile.walk_text /
+# walk_conditions) so every count agrees.
 COMMUNITIES_UNDER = Walk("PART_OF", "in", "AdminArea", 0, SUBTREE_DEPTH, levels=COMMUNITY_LEVELS)
 MEMBER = "member"  # Field.via: the side member the item was reached from
 
