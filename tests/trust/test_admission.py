@@ -40,6 +40,9 @@ PAGES = {
     "node": f'{{ node(id: "{COMMUNITY}") {{ id }} }}',
     "unit": f'{{ unit(id: "{UNIT}") {{ id name }} }}',
     "units": "{ units(first: 5) { nodes { id } } }",
+    # a community page's side and page fields (docs/frontend.md) are page reads too
+    "adminArea": f'{{ adminArea(id: "{COMMUNITY}") {{ demands(first: 5) {{ totalCount }} projects(first: 5) {{ totalCount }} '
+                 f'reportingMembers(first: 5) {{ totalCount }} }} }}',
     "communityCoBuilders": f'{{ communityCoBuilders(communityId: "{COMMUNITY}") {{ unitCount }} }}',
     "unitCommunities": f'{{ unitCommunities(unitId: "{UNIT}") {{ communityCount }} }}',
     "residentUnitsNotEngaged": f'{{ residentUnitsNotEngaged(communityId: "{COMMUNITY}") {{ residentUnitCount }} }}',
