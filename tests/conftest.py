@@ -2,9 +2,10 @@
 ``COBUILD_TEST_NEO4J_URI`` is set (``tests/stores.py`` says how each test gets a clean database).
 
 Store fixtures (all parametrised by ``store_kind``): ``engine`` (empty, migrated), ``seeded`` (the
-seed network; the test may write), ``seeded_ro`` (the seed network, writes refused: shared between
-tests on Neo4j), ``gql`` / ``gql_ro`` (the app over them), ``cli_blank`` / ``cli_seeded`` (the
-``COBUILD_*`` variables point the CLI at a store). A test that cannot run on one store says so:
+seed network), ``gql`` (the app over ``seeded``), ``cli_blank`` / ``cli_seeded`` (the ``COBUILD_*``
+variables point the CLI at a store). A test that only reads the seed network says so with
+``@pytest.mark.read_only``: on Neo4j such tests share one seeded database, and any write through
+``seeded`` / ``gql`` then fails the test. A test that cannot run on one store says so:
 ``@pytest.mark.store_only("ladybug", "why")``; with Neo4j configured the summary lists those tests.
 """
 
@@ -34,6 +35,9 @@ LADYBUG_ONLY_FIXTURES = ("seeded_template",)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "store_only(store, reason): the test runs on that store only ('ladybug' or 'neo4j'), for the reason given")
+    config.addinivalue_line(
+        "markers", "read_only: the test only reads the seeded store (`seeded`, `gql`): it may share one seeded database "
+                   "with other such tests, and a write through it fails the test")
     config.stash[_ONE_STORE] = []
 
 
@@ -124,23 +128,33 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def neo4j_session() -> stores.Neo4jSession:
+    """The Neo4j server of ``COBUILD_TEST_NEO4J_*``, checked once: if it does not answer, every Neo4j
+    variant errors at once with this message instead of each waiting for the driver's retries."""
     assert stores.TARGET is not None
-    return stores.Neo4jSession(stores.TARGET)
+    session = stores.Neo4jSession(stores.TARGET)
+
+    async def ping(e: GraphEngine) -> None:
+        await e.ping()
+
+    try:
+        asyncio.run(session.on_engine(ping))
+    except Exception as exc:  # noqa: BLE001 - any failure means the Neo4j half cannot run
+        raise RuntimeError(f"{stores.NEO4J_ENV}={stores.TARGET.uri} (database {stores.TARGET.database}, user "
+                           f"{stores.TARGET.user}) does not answer: {exc}") from exc
+    return session
 
 
 @pytest.fixture(scope="session")
 def neo4j_seeded(neo4j_session: stores.Neo4jSession) -> stores.Neo4jSession:
     """The Neo4j session after the seed network was loaded once by the real loader."""
-    async def build() -> None:
-        e = neo4j_session.engine()
-        await e.open()
-        try:
-            await neo4j_session.build_seed(e)
-        finally:
-            await e.close()
-
-    asyncio.run(build())
+    asyncio.run(neo4j_session.on_engine(neo4j_session.build_seed))
     return neo4j_session
+
+
+@pytest.fixture
+def neo4j(store_kind: str, request: pytest.FixtureRequest) -> stores.Neo4jSession | None:
+    """The Neo4j session for a ``[neo4j]`` variant, else None (resolved outside the test's event loop)."""
+    return request.getfixturevalue("neo4j_session") if store_kind == stores.NEO4J else None
 
 
 @pytest.fixture
@@ -153,23 +167,22 @@ def seed_source(store_kind: str, request: pytest.FixtureRequest) -> Any:
 # Store fixtures
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture
-async def engine(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[GraphEngine]:
+async def engine(neo4j: stores.Neo4jSession | None, tmp_path: Path) -> AsyncIterator[GraphEngine]:
     """A fresh, migrated, empty store."""
-    if store_kind == stores.LADYBUG:
+    if neo4j is None:
         e: GraphEngine = await _open(tmp_path / "empty.lbdb")
         await migrate(e)
     else:
-        session: stores.Neo4jSession = request.getfixturevalue("neo4j_session")
-        e = session.engine()
+        e = neo4j.engine()
         await e.open()
-        await session.migrated_empty(e)
+        await neo4j.migrated_empty(e)
     yield e
     await e.close()
 
 
 async def _seeded(store_kind: str, source: Any, tmp_path: Path, *, writable: bool) -> GraphEngine:
     if store_kind == stores.LADYBUG:
-        return await _open(copy_store(source, tmp_path / "seed.lbdb"))
+        return await _open(copy_store(source, tmp_path / "seed.lbdb"))  # private either way: ~30 ms
     session: stores.Neo4jSession = source
     e = session.engine()
     await e.open()
@@ -181,36 +194,27 @@ async def _seeded(store_kind: str, source: Any, tmp_path: Path, *, writable: boo
 
 
 @pytest.fixture
-async def seeded(store_kind: str, seed_source: Any, tmp_path: Path) -> AsyncIterator[GraphEngine]:
-    """A private seeded store: the test may write to it freely."""
-    e = await _seeded(store_kind, seed_source, tmp_path, writable=True)
-    yield e
-    await e.close()
-
-
-@pytest.fixture
-async def seeded_ro(store_kind: str, seed_source: Any, tmp_path: Path) -> AsyncIterator[GraphEngine]:
-    """The seed network for a test that only reads (shared between such tests on Neo4j); any write
-    through it fails the test."""
-    e = await _seeded(store_kind, seed_source, tmp_path, writable=False)
+async def seeded(store_kind: str, seed_source: Any, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[GraphEngine]:
+    """A seeded store: private (the test may write), or under ``@pytest.mark.read_only`` the seed
+    network shared with other read-only tests on Neo4j, every write refused (on LadybugDB too, so a
+    mislabelled test fails in CI)."""
+    read_only = request.node.get_closest_marker("read_only") is not None
+    e = await _seeded(store_kind, seed_source, tmp_path, writable=not read_only)
+    if not read_only:
+        yield e
+        await e.close()
+        return
     ro = stores.ReadOnlyEngine(e)
     yield ro  # type: ignore[misc]
     await e.close()
     if ro.refused:
-        pytest.fail(f"a read-only test wrote ({'; '.join(ro.refused)}): use `seeded` / `gql` instead", pytrace=False)
+        pytest.fail(f"a @pytest.mark.read_only test wrote ({'; '.join(ro.refused)}): remove the marker", pytrace=False)
 
 
 @pytest.fixture
 async def gql(seeded: GraphEngine, tmp_path: Path) -> AsyncIterator[GQL]:
-    """GraphQL over a private seeded store, through the real Starlette app (admin key unless told otherwise)."""
+    """GraphQL over the seeded store, through the real Starlette app (admin key unless told otherwise)."""
     async with serve(seeded, tmp_path) as client:
-        yield client
-
-
-@pytest.fixture
-async def gql_ro(seeded_ro: GraphEngine, tmp_path: Path) -> AsyncIterator[GQL]:
-    """GraphQL over the read-only seeded store: for tests that send no mutation."""
-    async with serve(seeded_ro, tmp_path) as client:
         yield client
 
 
@@ -234,17 +238,11 @@ def _point_cli(kind: str, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
 
 
 @pytest.fixture
-async def cli_blank(store_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                    request: pytest.FixtureRequest) -> CliStore:
+async def cli_blank(store_kind: str, neo4j: stores.Neo4jSession | None, tmp_path: Path,
+                    monkeypatch: pytest.MonkeyPatch) -> CliStore:
     """``cobuild …`` commands run against an empty, never-migrated store."""
-    if store_kind == stores.NEO4J:
-        session: stores.Neo4jSession = request.getfixturevalue("neo4j_session")
-        e = session.engine()
-        await e.open()
-        try:
-            await session.wipe(e)
-        finally:
-            await e.close()
+    if neo4j is not None:
+        await neo4j.on_engine(neo4j.wipe)
     _point_cli(store_kind, monkeypatch, tmp_path / "cli.lbdb")
     return CliStore(store_kind)
 

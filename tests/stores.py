@@ -1,7 +1,7 @@
 """The stores the suite runs on: LadybugDB always, Neo4j too when ``COBUILD_TEST_NEO4J_URI`` is set.
 
 Every test that touches a store asks for one of the store fixtures of ``tests/conftest.py``
-(``engine``, ``seeded``, ``seeded_ro``, ``gql``, ``gql_ro``, ``cli_store`` …); they all depend on
+(``engine``, ``seeded``, ``gql``, ``cli_blank``, ``cli_seeded``); they all depend on
 ``store_kind``, which ``pytest_generate_tests`` parametrises with the stores configured here, so
 each such test runs once per store (ids ``[ladybug]`` / ``[neo4j]``). Without the variable the
 Neo4j variants are not generated at all (nothing is skipped).
@@ -9,15 +9,15 @@ Neo4j variants are not generated at all (nothing is skipped).
 Clean database per test, as fast as honesty allows:
 
 * LadybugDB: a new directory per test (``engine``), or a private copy of a seeded store built once
-  per session (``seeded``, ``seeded_ro``): copying ~2 MB takes ~30 ms, opening it dominates.
+  per session (``seeded``): copying ~2 MB takes ~30 ms, opening it dominates.
 * Neo4j: one database shared by the whole run. ``engine`` wipes every node and relationship and
   puts back the ``_SchemaVersion`` record the session's one real ``migrate`` wrote (constraints and
   indexes are never dropped, so the store is exactly as ``migrate`` leaves it). The seed network is
   loaded once per session by the real loader (``cobuild.seeds.load``), read back, and afterwards
   restored by a wipe and a few ``UNWIND … CREATE`` statements; the first restore is checked against
-  the loaded graph (:func:`cobuild.graph.export.snapshot`). ``seeded`` (may write) restores before
-  the test and leaves the database marked dirty; ``seeded_ro`` restores only if a writing test ran
-  since, and refuses every write (:class:`ReadOnlyEngine`), so read-only tests share one load.
+  the loaded graph (:func:`cobuild.graph.export.snapshot`). ``seeded`` restores it unless it is
+  untouched and leaves the database marked dirty; under ``@pytest.mark.read_only`` it leaves it
+  marked clean and refuses every write (:class:`ReadOnlyEngine`), so read-only tests share one load.
 
 The Neo4j database named by ``COBUILD_TEST_NEO4J_DATABASE`` is WIPED by the tests: point the
 variables at a throw-away server, never at one holding data you want to keep.
@@ -88,8 +88,8 @@ class WriteInReadOnlyTest(AssertionError):
 
 
 class ReadOnlyEngine:
-    """Delegates to an engine but refuses writes: ``seeded_ro`` shares one seeded Neo4j database
-    between tests, so a test that writes must ask for ``seeded`` instead. Refusals are also kept in
+    """Delegates to an engine but refuses writes: ``@pytest.mark.read_only`` tests share one seeded
+    Neo4j database, so a test that writes must not carry the marker. Refusals are also kept in
     ``refused`` so the fixture fails the test even if the app turned the error into a GraphQL one."""
 
     def __init__(self, engine: GraphEngine) -> None:
@@ -101,8 +101,7 @@ class ReadOnlyEngine:
 
     def _refuse(self, what: str) -> WriteInReadOnlyTest:
         self.refused.append(what)
-        return WriteInReadOnlyTest(f"{what}: this test uses a read-only seeded store (seeded_ro / gql_ro); "
-                                   "ask for `seeded` / `gql` if it writes")
+        return WriteInReadOnlyTest(f"{what}: this test is marked @pytest.mark.read_only; remove the marker if it writes")
 
     async def run(self, stmt: Statement, mode: str = "read", *, timeout: float | None = None) -> list[dict[str, Any]]:
         if mode != "read":
@@ -139,6 +138,15 @@ class Neo4jSession:
 
         t = self.target
         return Neo4jEngine(t.uri, t.user, t.password, t.database, **kw)
+
+    async def on_engine(self, work: Callable[[GraphEngine], Awaitable[T]]) -> T:
+        """``work`` on an engine of its own, opened and closed here (a session-wide step)."""
+        e = self.engine()
+        await e.open()
+        try:
+            return await work(e)
+        finally:
+            await e.close()
 
     async def wipe(self, engine: GraphEngine) -> None:
         self.state = "dirty"

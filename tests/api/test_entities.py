@@ -445,6 +445,7 @@ def seed_partner_units(area_id: str) -> set[str]:
             and r.get("side") == "PARTNER" and r["from"].startswith("unit:")}
 
 
+@pytest.mark.read_only
 async def test_seed_zidongge_and_first_hospital(gql: Any) -> None:
     area, hospital = seed_id("AdminArea", "紫东阁社区"), seed_id("Unit", "区第一人民医院")
     q = """query($a: ID!, $u: ID!) {
@@ -456,6 +457,7 @@ async def test_seed_zidongge_and_first_hospital(gql: Any) -> None:
     assert area in {e["node"]["id"] for e in data["unit"]["coBuilders"]}
 
 
+@pytest.mark.read_only
 async def test_seed_haixin_has_eleven_partners(gql: Any) -> None:
     area = seed_id("AdminArea", "海信社区")
     expected = seed_partner_units(area)
@@ -468,6 +470,7 @@ async def test_seed_haixin_has_eleven_partners(gql: Any) -> None:
     assert got["totalCount"] == 11 and {n["id"] for n in got["nodes"]} == expected
 
 
+@pytest.mark.read_only
 async def test_seed_brief_examples_are_one_statement(gql: Any) -> None:
     q1 = """{ units(first: 5) { edges { node { name locatedIn(first: 3) { node { ... on AdminArea { name partOf(first: 1) { node { name } } } } } } } totalCount } }"""
     data = ok(await gql(q1))
@@ -480,6 +483,7 @@ async def test_seed_brief_examples_are_one_statement(gql: Any) -> None:
     assert gql.last_statements == 1 and len(data["node"]["coBuildsWith"]) == 11
 
 
+@pytest.mark.read_only
 async def test_seed_pagination_matches_full_order(gql: Any) -> None:
     nodes, _ = seed()
     units = [n for n in nodes if n.get("label") == "Unit"]
@@ -511,6 +515,7 @@ async def test_filters_and_order_from_variables(net: Client) -> None:
     assert code(await net("query($n: Int!) { units(first: $n) { nodes { id } } }", {"n": 101})) == "VALIDATION"
 
 
+@pytest.mark.read_only
 async def test_documented_examples_run_in_one_statement(gql: Any) -> None:
     import re
 
