@@ -91,5 +91,5 @@ def resolve_rel(obj: Any, info: Any, first: Any, order_by: Any) -> list[tuple[st
     first = gc.check_first(first)
     order = [(o["field"], o.get("direction") or "ASC") for o in gc.plain(order_by or [])]
     items = [(lab, e) for lab, edges in data.items() for e in edges if e is not None]
-    items.sort(key=lambda le: gc.sort_key(order)(le[1]["node"]))
+    items.sort(key=lambda le: gc.edge_sort_key(order)(le[1]))
     return items[:first]

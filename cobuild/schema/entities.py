@@ -121,7 +121,8 @@ def _rel_field(owner: str, rf: naming.RelField) -> Any:
         _P("where", _P.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[
             Optional[where_cls], strawberry.argument(description=bi("筛选另一端的对象", "Filter on the node at the other end"))]),
         _P("orderBy", _P.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[
-            Optional[list[order_cls]], strawberry.argument(description=bi("按另一端对象的字段排序", "Sort by fields of the other end"))]),
+            Optional[list[order_cls]], strawberry.argument(description=bi("按另一端对象的字段排序(其后按其编号,再按关系自身的属性)",
+                                                                "Sort by fields of the other end (then its id, then the relationship's own properties)"))]),
     ])
     return strawberry.field(resolver=resolve, name=rf.name, description=bi(rf.zh, rf.en), graphql_type=list[_lazy(edge_name)])
 
