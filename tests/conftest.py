@@ -39,9 +39,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "read_only: the test only reads the seeded store (`seeded`, `gql`): it may share one seeded database "
                    "with other such tests, and a write through it fails the test")
     config.stash[_ONE_STORE] = []
+    config.stash[_NOT_GENERATED] = 0
 
 
 _ONE_STORE = pytest.StashKey[list[tuple[str, str, str]]]()
+_NOT_GENERATED = pytest.StashKey[int]()
 
 
 def _store_only(node: Any) -> list[tuple[str, str]]:
@@ -62,6 +64,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     misuse: list[str] = []
     for item in items:
         only = _store_only(item)
@@ -69,7 +72,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         kind = callspec.params.get("store_kind") if callspec is not None else None
         wanted = {s for s, _ in only}
         if (kind is not None and kind not in stores.STORES) or (only and not wanted & set(stores.STORES)):
-            continue  # a variant for a store that is not configured is not generated at all
+            dropped.append(item)  # a variant for a store that is not configured: not run, and not a skip
+            continue
         if any(f in getattr(item, "fixturenames", ()) for f in LADYBUG_ONLY_FIXTURES) and wanted != {stores.LADYBUG}:
             misuse.append(item.nodeid)
         for store, reason in only:
@@ -78,13 +82,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if misuse:
         raise pytest.UsageError("these tests open a LadybugDB file directly but do not say they are LadybugDB-only "
                                 "(@pytest.mark.store_only('ladybug', 'why')) — or use the store fixtures: " + ", ".join(misuse))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        config.stash[_NOT_GENERATED] = len(dropped)
     items[:] = keep
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     tr = terminalreporter
     if stores.TARGET is None:
-        tr.write_line(f"stores: LadybugDB only — the Neo4j half is not configured; run it with {stores.HOW_TO} "
+        dropped = config.stash[_NOT_GENERATED]
+        extra = f" ({dropped} Neo4j-only test(s) deselected)" if dropped else ""
+        tr.write_line(f"stores: LadybugDB only — the Neo4j half is not configured{extra}; run it with {stores.HOW_TO} "
                       "(README: Running the tests on Neo4j)")
         return
     one = config.stash[_ONE_STORE]
