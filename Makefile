@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
+WEB_STAMP := web/node_modules/.installed
 DB ?= data/cobuild.lbdb
 
-.PHONY: serve test bench install migrate seed clean
+.PHONY: serve test bench install web migrate seed clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,16 +17,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Browser assets (GraphiQL, React) from the npm registry, pinned by web/package-lock.json and served by
+# cobuild itself (offline); reinstalled only when the lock file changes. Needs Node.js 20 + npm.
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20) is needed for the browser assets (GraphiQL): install nodejs and npm"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+
 migrate: $(STAMP)
 	$(BIN)/cobuild migrate
 
 seed: migrate
 	$(BIN)/cobuild seed
 
-serve: seed
+serve: seed $(WEB_STAMP)
 	$(BIN)/cobuild serve
 
-test: $(STAMP)
+test: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest
 
 # the bench extra (matplotlib for the chart, py-spy/pyinstrument for profiling) only for `make bench`
@@ -33,8 +43,15 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
+# wrk (Debian's compiled load generator) drives the bench's HTTP rows; installed here when missing (as root)
 bench: $(BENCH_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+	  else \
+	    echo "make bench needs wrk (Debian package 'wrk'): run 'sudo apt-get install wrk' (or measure with the Python client: $(BIN)/python -m bench --load httpx)" >&2; exit 1; \
+	  fi; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache web/node_modules test-artifacts

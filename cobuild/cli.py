@@ -14,8 +14,11 @@ from rich.table import Table
 
 from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
+from cobuild.console.cli import cypher as cypher_command
+from cobuild.http.persisted_cli import persisted_app
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
+from cobuild.partners_cli import changes_app, import_command
 from cobuild.store import opened
 
 T = TypeVar("T")
@@ -73,7 +76,8 @@ def seed(data_dir: Path = typer.Option(None, help="Seed folder (default: the bun
 
     started = time.perf_counter()
     with console.status("loading seed network …") as status:
-        report = _with_engine(lambda e: load(e, data_dir or DATA_DIR, progress=lambda m: status.update(f"loading {m}")))
+        # migrate first: on Neo4j the uniqueness constraints are the indexes every MERGE by id uses
+        report = _with_engine(lambda e: _migrated(e, lambda: load(e, data_dir or DATA_DIR, progress=lambda m: status.update(f"loading {m}"))))
     console.print(
         f"seed network: {report.nodes} nodes, {report.rels} relationships "
         f"({report.changed} nodes changed), derived {report.derived} in {time.perf_counter() - started:.1f}s"
@@ -118,22 +122,28 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
 
 @app.command()
 def export(
-    fmt: str = typer.Option("csv", "--format", help="csv (neo4j-admin import headers, one file per label/type) or jsonl (one graph.jsonl)"),
+    fmt: str = typer.Option("neo4j-admin", "--format", help="neo4j-admin (CSV that `neo4j-admin database import full` and `cobuild import` read; `csv` is the same) or jsonl (one graph.jsonl)"),
     out: Path = typer.Option(Path("export"), "--out", help="Output folder (created if missing)"),
 ) -> None:
     """Write the whole graph as CSV (neo4j-admin import headers) or JSON lines, to load it elsewhere."""
     from cobuild.graph.export import export as run_export
 
-    if fmt not in ("csv", "jsonl"):
-        err.print(f"[red]rejected:[/red] --format must be csv or jsonl, not {fmt!r}")
+    from cobuild.graph.export import FORMATS, ExportError
+
+    if fmt not in FORMATS:
+        err.print(f"[red]rejected:[/red] --format must be neo4j-admin, csv or jsonl, not {fmt!r}")
         raise typer.Exit(2)
     started = time.perf_counter()
-    counts = _with_engine(lambda e: run_export(e, out, fmt))
+    try:
+        counts = _with_engine(lambda e: run_export(e, out, fmt))
+    except ExportError as exc:
+        err.print(f"[red]rejected:[/red] {exc}")
+        raise typer.Exit(1) from None
     total = sum(counts.values())
     console.print(f"exported {total:,} nodes and relationships as {fmt} to {out} in {time.perf_counter() - started:.1f}s")
-    if fmt == "csv":
-        console.print("load into Neo4j: neo4j-admin database import full --array-delimiter=';' "
-                      f"--nodes={out}/nodes_<Label>.csv … --relationships={out}/rels_<TYPE>.csv …")
+    if fmt != "jsonl":
+        console.print("load into Neo4j: neo4j-admin database import full --array-delimiter=';' --multiline-fields=true "
+                      f"--nodes={out}/nodes_<Label>.csv … --relationships={out}/rels_<TYPE>.csv …  (or: cobuild import {out})")
 
 
 @app.command()
@@ -153,20 +163,23 @@ def schema() -> None:
 
 
 @app.command()
-def serve() -> None:
-    """Serve the GraphQL API (GraphiQL at http://HOST:PORT/graphql), /healthz and /readyz."""
-    import uvicorn
+def serve(workers: int = typer.Option(None, "--workers", min=1, max=64,
+                                      help="Worker processes (Neo4j store only; default COBUILD_WORKERS)")) -> None:
+    """Serve the GraphQL API (GraphiQL at http://HOST:PORT/graphql), /healthz, /readyz, /metrics and /admin/cypher."""
+    from cobuild.serving import WorkersRefused, serve as run_serve
 
-    from cobuild.app import create_app
-
-    settings = _settings()
-    console.print(f"cobuild on http://{settings.host}:{settings.port}/graphql ({settings.engine_name} store)")
-    # uvicorn's own access lines would repeat the JSON access log (cobuild.access) without its fields
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                access_log=False)
+    try:
+        run_serve(_settings(), workers, console.print)
+    except WorkersRefused as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
+app.command()(cypher_command)
+app.add_typer(persisted_app, name="persisted", help="Persisted GraphQL documents (allow-list): add, list, remove, extract.")
+app.command("import")(import_command)
+app.add_typer(changes_app, name="changes")
 
 
 if __name__ == "__main__":  # pragma: no cover

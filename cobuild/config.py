@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
     neo4j_max_retry_s: float = Field(15.0, ge=0, description="How long the Neo4j driver retries a unit of work after a transient failure (server unreachable, leader switch) before answering DB_UNAVAILABLE")
+    neo4j_load_batch: int = Field(10_000, ge=1, description="Rows per UNWIND batch when `cobuild generate` loads into Neo4j")
+    neo4j_load_parallel: int = Field(4, ge=1, le=64, description="Neo4j load batches in flight at once (relationship batches only when they share no node)")
     db_path: Path = Field(Path("data/cobuild.lbdb"), description="LadybugDB database directory")
     ladybug_readers: int = Field(2, ge=1, le=64, description="LadybugDB read connections (parallel reads); one per core is enough")
     ladybug_buffer_pool_mb: int = Field(0, ge=0, description="LadybugDB buffer pool in MiB (0 = LadybugDB's default, a share of the machine's memory). A cap bounds RSS, but LadybugDB 0.22 may keep a capped pool full after heavy statements (every later statement, writes too, answers DB_BUSY): leave 0 unless measured")
@@ -46,7 +48,29 @@ class Settings(BaseSettings):
     persisted_queries_path: Path = Field(Path("data/persisted-queries.json"), description="Allowed operation hashes: a JSON list of sha256 hex strings or an object keyed by them")
     rate_limit_per_s: float = Field(20.0, ge=0, description="Token-bucket refill per credential (per client IP when anonymous), requests per second; 0 = no rate limit")
     rate_limit_burst: int = Field(60, ge=1, description="Token-bucket size: requests allowed in a burst → HTTP 429 RATE_LIMITED beyond it")
-    query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds; resolvers pass it to `engine.run(timeout=…)` → TIMEOUT")
+    query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds, for reads and for every mutation's unit of work (past it the mutation rolls back whole) → TIMEOUT")
+    heavy_slots: int | None = Field(None, ge=1, le=64, description="Heavy questions (roll-ups, matching, coverage, claim rates, clusters, hubs, similar communities) running at once per process; the rest wait in a queue. Unset: embedded store COBUILD_LADYBUG_READERS − 1 (at least 1; page questions keep a reader), Neo4j the cores ÷ COBUILD_WORKERS")
+    heavy_wait_s: float = Field(10.0, ge=0, description="How long a heavy question waits for a slot before it answers DB_BUSY with `retryAfter` (seconds)")
+
+    # --- operations (issue 13): workers, metrics, the Cypher console -------------------------------
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes of `cobuild serve` (Neo4j only: one process owns the embedded store); rate limits are per process")
+    metrics: Literal["admin", "analyst", "off"] = Field("admin", description="/metrics on the API port: `admin` = admin credentials, `analyst` = admin or analyst, `off` = not served there")
+    metrics_port: int | None = Field(None, ge=1, le=65535, description="Also serve /metrics without credentials on this port (bind it to a private network: COBUILD_METRICS_HOST)")
+    metrics_host: str | None = Field(None, description="Interface of the metrics port; unset = COBUILD_HOST")
+    metrics_max_operations: int = Field(100, ge=0, description="Distinct GraphQL operation names kept as metric labels per process; later ones count as `(other)`")
+    cypher_timeout_s: float = Field(30.0, gt=0, description="Timeout of a Cypher console statement (`cobuild cypher`, /admin/cypher) → TIMEOUT")
+    cypher_max_rows: int = Field(1000, ge=1, description="Most rows a Cypher console statement returns (the answer says `truncated`)")
+    cypher_history_path: Path = Field(Path("data/cypher_history"), description="History file of the interactive `cobuild cypher` prompt")
+    # --- browsers and GraphQL clients (issue #10): CORS, persisted queries, offline pages ----------
+    cors_origins: str = Field("", description="Origins (scheme://host[:port], comma-separated) whose browser apps may call the API, with credentials; empty = none")
+    cors_max_age: int = Field(600, ge=0, le=86_400, description="Seconds a browser may cache a CORS preflight answer (Access-Control-Max-Age)")
+    apq_cache_entries: int = Field(1000, ge=0, description="Automatic persisted queries remembered per process (LRU); 0 = APQ off → PERSISTED_QUERY_NOT_SUPPORTED")
+    web_dir: Path | None = Field(None, description="Folder whose node_modules holds the browser assets (GraphiQL); unset = the checkout's web/ (`make web` installs them)")
+    # --- integration partners (issue #12): change feed, idempotency, batch upserts ----------------
+    change_retention_days: float = Field(30.0, gt=0, description="How long the change feed keeps events; a cursor older than that answers CURSOR_EXPIRED")
+    change_prune_interval_s: float = Field(3600.0, ge=0, description="Prune-on-write: at most once per this many seconds per process, after a committed mutation (0 = after every one); `cobuild changes prune` prunes on demand")
+    idempotency_ttl_s: float = Field(86_400.0, gt=0, description="How long an idempotency key (Idempotency-Key header or clientMutationId) keeps its first answer for retries")
+    max_upsert_items: int = Field(500, ge=1, le=10_000, description="Most items one batch upsert accepts → VALIDATION naming the limit")
 
     @field_validator("neo4j_uri")
     @classmethod
@@ -58,12 +82,31 @@ class Settings(BaseSettings):
             raise ValueError(f"COBUILD_NEO4J_URI must start with one of {', '.join(s + '://' for s in NEO4J_SCHEMES)}; got {v!r}")
         return v
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, v: str) -> str:
+        from cobuild.http.origins import normalize_origins
+
+        return ",".join(normalize_origins(v))
+
     @model_validator(mode="after")
     def _password(self) -> "Settings":
         if self.neo4j_uri and not self.neo4j_password:
             raise ValueError("COBUILD_NEO4J_PASSWORD is required when COBUILD_NEO4J_URI is set")
         return self
 
+    @model_validator(mode="after")
+    def _heavy_slots(self) -> "Settings":
+        readers = self.ladybug_readers
+        if not self.neo4j_uri and self.heavy_slots is not None and readers >= 2 and self.heavy_slots >= readers:
+            raise ValueError(f"COBUILD_HEAVY_SLOTS={self.heavy_slots} must be below COBUILD_LADYBUG_READERS={readers}, "
+                             "so page questions always find a read connection; raise the readers or lower the slots")
+        return self
+
     @property
     def engine_name(self) -> str:
         return "neo4j" if self.neo4j_uri else "ladybug"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o for o in self.cors_origins.split(",") if o]

@@ -5,25 +5,29 @@ tripped it (``limit``, ``actual``), never a 500:
 
 =========================== ===================================================================
 ``QUERY_TOO_LARGE``         more lexical tokens than ``COBUILD_MAX_TOKENS`` (2,000), counted
-                            before parsing
+                            before parsing; or so many validation errors that graphql-core gave up
+                            (100): listed first, before the errors found
 ``QUERY_TOO_DEEP``          fields nested deeper than ``COBUILD_MAX_DEPTH`` (10; the root field is
                             level 1; introspection subtrees ``__schema``/``__type`` are not counted
                             but their brackets may nest at most ``2 × depth + 20`` levels)
 ``TOO_MANY_ALIASES``        more aliased fields than ``COBUILD_MAX_ALIASES`` (30)
 ``QUERY_TOO_COSTLY``        estimated cost above ``COBUILD_MAX_COST`` (10,000)
 ``PERSISTED_QUERY_REQUIRED`` ``COBUILD_PERSISTED_ONLY=true`` and the document's sha256 is not in
-                            ``COBUILD_PERSISTED_QUERIES_PATH``
+                            ``COBUILD_PERSISTED_QUERIES_PATH`` (documents resolved from that file by
+                            id, see :mod:`cobuild.http.persisted`, are admitted)
 =========================== ===================================================================
 
-**Cost.** Every field costs 1. A field that pages — the query passes ``first``/``last``, it returns
-a ``…Connection`` type, or the schema gives it a ``first``/``last`` argument — multiplies the cost of
-its selection by its page size: the ``first``/``last`` value (literal or variable, at most
-``COBUILD_MAX_PAGE_SIZE``), else the argument's default, else ``COBUILD_DEFAULT_PAGE_SIZE`` (20).
-Plain lists without paging arguments (question results bounded by their own arguments) count once. The ``edges``/``nodes`` lists inside a
-connection do not multiply again. So ``units(first: 100) { edges { node { communities(first: 100)
-{ edges { node { name } } } } } }`` costs about 1 + 100 × (3 + 100 × 4) ≈ 40,000 and is refused,
-while the same query with default pages costs about 1,700. Fragments are costed once per type
-(memoised), so fragment fan-out cannot blow up the analysis.
+**Cost.** Every field costs 1. A connection (a field returning a ``…Connection`` type) multiplies
+the cost of its ``edges`` and ``nodes`` by its page size — the ``first``/``last`` value (literal or
+variable, at most ``COBUILD_MAX_PAGE_SIZE``), else the argument's default, else
+``COBUILD_DEFAULT_PAGE_SIZE`` (20); its ``totalCount`` and ``pageInfo`` count once. Another field
+that pages (it takes ``first``/``last``, e.g. ``search``) multiplies its whole selection the same way.
+To-one fields (``parent``, ``employer``, ``publisher`` …) and plain lists without paging arguments
+(question results bounded by their own arguments) count once. So ``adminArea(id: …) { parent {
+parent { parent { name } } } }`` costs 5; ``units(first: 100) { edges { node { children(first: 100)
+{ edges { node { name } } } } } }`` costs 1 + 100 × (2 + (1 + 100 × 3)) = 30,301 and is refused,
+while the same query with default pages costs 1 + 20 × (2 + (1 + 20 × 3)) = 1,261. Fragments are
+costed once per type and page size (memoised), so fragment fan-out cannot blow up the analysis.
 
 The checks run before validation (validation itself costs CPU on hostile documents); tokens and the
 allow-list are checked before parsing. Limits come from ``info.context.settings``.
@@ -33,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +69,7 @@ from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("cobuild.limits")
 
+_VALIDATION_ABORTED = "Too many validation errors, error limit reached."
 _OPENERS = (TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L)
 _CLOSERS = (TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R)
 
@@ -110,34 +114,17 @@ class LimitError(GraphQLError):
 
 
 # --- persisted queries ------------------------------------------------------------------------
-_persisted_cache: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
-
-
 def query_hash(query: str) -> str:
     return hashlib.sha256(query.encode("utf-8")).hexdigest()
 
 
 def load_persisted(path: Path | str) -> frozenset[str]:
-    """Allowed sha256 hashes: a JSON list of hashes, or an object keyed by them (values: the
-    documents, for reference). Re-read when the file changes; a missing file allows nothing."""
-    path = Path(path)
-    try:
-        st = path.stat()
-    except OSError:
-        return frozenset()
-    stamp = (st.st_mtime_ns, st.st_size)
-    cached = _persisted_cache.get(path)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        log.error("persisted-query file %s is not valid JSON; no operation is allowed", path)
-        return frozenset()
-    keys = doc.keys() if isinstance(doc, dict) else doc if isinstance(doc, list) else []
-    hashes = frozenset(str(k).lower().removeprefix("sha256:") for k in keys)
-    _persisted_cache[path] = (stamp, hashes)
-    return hashes
+    """Allowed sha256 hashes: the ids and the documents' hashes of the allow-list file (a JSON object
+    ``{id: document}`` or a list of hashes; see :mod:`cobuild.http.persisted`). Re-read when the file
+    changes; a missing file allows nothing."""
+    from cobuild.http.persisted import AllowList
+
+    return AllowList(path).hashes()
 
 
 # --- lexical checks -----------------------------------------------------------------------------
@@ -219,8 +206,11 @@ class _Analyzer:
             return fallback
         return self.schema.get_type(name) or fallback
 
-    def selection(self, sel: SelectionSetNode | None, parent: GraphQLNamedType | None, level: int) -> tuple[int, int]:
-        """(depth below, cost at multiplier 1) of a selection set whose fields sit at ``level``."""
+    def selection(self, sel: SelectionSetNode | None, parent: GraphQLNamedType | None, level: int,
+                  page: int = 1) -> tuple[int, int]:
+        """(depth below, cost at multiplier 1) of a selection set whose fields sit at ``level``;
+        ``page``: the page size of the connection this is the selection of (multiplies only its
+        ``edges`` and ``nodes``)."""
         if sel is None:
             return 0, 0
         if level > self.limits.max_depth:
@@ -232,30 +222,40 @@ class _Analyzer:
                 if fname.startswith("__"):  # introspection: bounded by the lexical nesting check
                     continue
                 fdef = self._field_def(parent, fname)
-                child_d, child_c = self.selection(s.selection_set, get_named_type(fdef.type) if fdef else None, level + 1)
+                child_type = get_named_type(fdef.type) if fdef else None
+                if _is_connection(child_type):
+                    child_d, child_c = self.selection(s.selection_set, child_type, level + 1, self._page(s, parent, fdef))
+                    field_cost = 1 + child_c
+                else:
+                    child_d, child_c = self.selection(s.selection_set, child_type, level + 1)
+                    field_cost = 1 + (1 if _is_connection(parent) else self._page(s, parent, fdef)) * child_c
                 depth = max(depth, 1 + child_d)
-                cost += 1 + self._page(s, parent, fdef) * child_c
+                cost += field_cost * (page if fname in ("edges", "nodes") and _is_connection(parent) else 1)
             elif isinstance(s, InlineFragmentNode):
                 cond = s.type_condition.name.value if s.type_condition else None
-                d, c = self.selection(s.selection_set, self._type(cond, parent), level)
+                d, c = self.selection(s.selection_set, self._type(cond, parent), level, page)
                 depth, cost = max(depth, d), cost + c
             elif isinstance(s, FragmentSpreadNode):
-                d, c = self.spread(s.name.value, level)
+                d, c = self.spread(s.name.value, level, page)
                 depth, cost = max(depth, d), cost + c
         return depth, cost
 
-    def spread(self, name: str, level: int) -> tuple[int, int]:
+    def spread(self, name: str, level: int, page: int = 1) -> tuple[int, int]:
         frag = self.fragments.get(name)
         if frag is None or name in self._stack:  # unknown or cyclic: validation reports it
             return 0, 0
-        key = (name, str(level))
+        key = (name, f"{level}:{page}")
         if key not in self._memo:
             self._stack.add(name)
             try:
-                self._memo[key] = self.selection(frag.selection_set, self._type(frag.type_condition.name.value, None), level)
+                self._memo[key] = self.selection(frag.selection_set, self._type(frag.type_condition.name.value, None), level, page)
             finally:
                 self._stack.discard(name)
         return self._memo[key]
+
+
+def _is_connection(t: GraphQLNamedType | None) -> bool:
+    return t is not None and t.name.endswith("Connection")
 
 
 def _count_aliases(doc: DocumentNode) -> int:
@@ -350,6 +350,12 @@ class QueryLimits(SchemaExtension):
         if self.violation is not None and result is not None:
             result.data = None
             result.errors = [self.violation]
+        elif result is not None and result.errors and any(e.message.startswith(_VALIDATION_ABORTED) for e in result.errors):
+            # graphql-core stops validating after 100 errors: the document is too large to check
+            found = [e for e in result.errors if not e.message.startswith(_VALIDATION_ABORTED)]
+            result.errors = [LimitError("QUERY_TOO_LARGE", f"validation stopped after {len(found)} errors: the document is "
+                                        "too large or too broken to check; fix the errors listed after this one or send a "
+                                        "smaller document", limit=len(found)), *found]
         state = _request_state(ec.context)
         if state is not None:
             state["graphql_operation"] = _operation_label(ec)
@@ -359,7 +365,9 @@ class QueryLimits(SchemaExtension):
         query = ec.query or ""
         limits = self.limits
         tokens, nesting = lexical_stats(query, limits.max_tokens)
-        if limits.persisted_only and query_hash(query) not in limits.persisted_hashes:
+        state = _request_state(ec.context)
+        from_allow_list = bool(state and state.get("persisted_document"))  # resolved by id from the operators' file
+        if limits.persisted_only and not from_allow_list and query_hash(query) not in limits.persisted_hashes:
             self.violation = LimitError("PERSISTED_QUERY_REQUIRED", "only registered (persisted) operations run on this server; "
                                         "register the document's sha256 with the operators", hash=query_hash(query))
         elif tokens > limits.max_tokens:
@@ -405,4 +413,6 @@ def _operation_label(ec: Any) -> dict[str, Any]:
             op_type = chosen[0].operation.value
             if name is None and chosen[0].name is not None:
                 name = chosen[0].name.value
-    return {"name": (name or "")[:100] or None, "type": op_type}
+    # the chosen definition and its document: metrics read the root fields from them (cobuild.observe)
+    return {"name": (name or "")[:100] or None, "type": op_type,
+            "definition": chosen[0] if doc is not None and len(chosen) == 1 else None, "document": doc}

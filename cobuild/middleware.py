@@ -7,8 +7,9 @@ In order, for every HTTP request:
    extensions (``requestId``) and in the access log.
 2. **Body size** — more than ``COBUILD_MAX_BODY_BYTES`` (1 MiB) → HTTP 413, ``REQUEST_TOO_LARGE``
    (checked on ``Content-Length`` and again while reading, so a chunked body cannot sneak past).
-3. **Authentication** (not for ``/healthz``, ``/readyz``) — ``Authorization: Bearer <jwt>`` or
-   ``X-API-Key: <key>`` → :class:`~cobuild.auth.Principal` on ``request.state.principal``; a bad,
+3. **Authentication** (not for ``/healthz``, ``/readyz``, ``/static/…`` and the GraphiQL page) —
+   ``Authorization: Bearer <jwt>`` or ``X-API-Key: <key>`` (exactly one: both → HTTP 400,
+   ``AMBIGUOUS_CREDENTIALS``) → :class:`~cobuild.auth.Principal` on ``request.state.principal``; a bad,
    expired or revoked credential → HTTP 401, ``UNAUTHENTICATED`` (a wrong credential is never
    downgraded to anonymous). No credential → the anonymous read-only principal, or 401 when
    ``COBUILD_ANONYMOUS=off``.
@@ -16,6 +17,8 @@ In order, for every HTTP request:
    ``RATE_LIMITED`` with ``Retry-After`` (see :mod:`cobuild.ratelimit`).
 5. **Access log** — one JSON line per request (:mod:`cobuild.logs`), with the number of graph
    statements the request sent (``engine.counter.scope()`` around the request).
+6. **Metrics and traces** — when an ``observer`` is given (:mod:`cobuild.observe`), it sees every
+   request from start to end (refusals included).
 
 Refusals are GraphQL-shaped JSON bodies: ``{"errors": [{"message", "extensions": {"code",
 "requestId"}}]}``. An exception that escapes the application becomes HTTP 500 ``INTERNAL`` with the
@@ -30,11 +33,13 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cobuild.analyst.web import PATHS as ANALYST_KIT_PATHS
 from cobuild.auth.jwt import JwtVerifier, TokenError
 from cobuild.auth.keys import KeyStore
 from cobuild.auth.principal import ANONYMOUS, Principal
@@ -45,9 +50,24 @@ from cobuild.ratelimit import RateLimiter, retry_after_header
 
 log = logging.getLogger("cobuild.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"}) | ANALYST_KIT_PATHS  # the kit holds queries, never data
+PUBLIC_PREFIXES = ("/static/",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CAPTURE_LIMIT = 4 * 1024 * 1024  # response bytes read for the log's error codes
+
+
+def is_public(scope: Scope, headers: Headers) -> bool:
+    """Paths served without a credential or rate limit: health checks, browser assets and the
+    GraphiQL page itself (static HTML; the credential goes into its Headers tab, sent with queries)."""
+    path = scope["path"]
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return True
+    if path == "/graphql" and scope.get("method") == "GET":
+        from cobuild.http.view import wants_ide
+
+        params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        return wants_ide("GET", params, headers.get("accept"))
+    return False
 
 
 def error_response(status: int, code: str, message: str, request_id: str, headers: dict[str, str] | None = None,
@@ -63,8 +83,10 @@ class _Refused(Exception):
 
 class TrustMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings, engine: GraphEngine | None = None,
-                 keys: KeyStore | None = None, jwt: JwtVerifier | None = None, limiter: RateLimiter | None = None) -> None:
+                 keys: KeyStore | None = None, jwt: JwtVerifier | None = None, limiter: RateLimiter | None = None,
+                 observer: Any = None) -> None:
         self.app = app
+        self.observer = observer  # cobuild.observe.Observability, or None
         self.settings = settings
         self.engine = engine
         self.keys = keys or KeyStore(settings.keys_path)
@@ -98,10 +120,11 @@ class TrustMiddleware:
 
         tally_cm = self.engine.counter.scope() if self.engine is not None else None
         tally = tally_cm.__enter__() if tally_cm is not None else None
+        observed = self.observer.request(scope, headers) if self.observer is not None else None
         try:
             try:
                 receive = await self._limit_body(scope, receive, headers, request_id)
-                if scope["path"] not in PUBLIC_PATHS:
+                if not is_public(scope, headers):
                     state["principal"] = self._authenticate(headers, request_id)
                     self._rate_limit(scope, state["principal"], request_id)
             except _Refused as refused:
@@ -119,6 +142,9 @@ class TrustMiddleware:
             if tally_cm is not None:
                 tally_cm.__exit__(None, None, None)
             self._log(scope, state, outcome, started, tally.count if tally is not None else None)
+            if observed is not None:
+                observed.finish(state, outcome["status"], outcome["body"] if outcome["capture"] else b"",
+                                tally.count if tally is not None else None)
 
     # --- steps -------------------------------------------------------------------------------
     async def _limit_body(self, scope: Scope, receive: Receive, headers: Headers, request_id: str) -> Receive:
@@ -160,6 +186,9 @@ class TrustMiddleware:
 
         authorization = headers.get("authorization")
         api_key = headers.get("x-api-key")
+        if authorization is not None and api_key is not None:  # which one is meant? never guess
+            raise _Refused(error_response(400, "AMBIGUOUS_CREDENTIALS", "the request carries two credentials (X-API-Key and "
+                                          "Authorization); send exactly one", request_id))
         try:
             if authorization is not None:
                 scheme, _, token = authorization.strip().partition(" ")

@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from cobuild.cli import app
+from cobuild.graph import model
 from cobuild.seeds.load import read_dataset
 
 runner = CliRunner()
@@ -14,12 +15,12 @@ runner = CliRunner()
 
 def test_no_arguments_lists_every_command() -> None:
     result = runner.invoke(app, [])
-    for command in ("migrate", "seed", "generate", "stats", "serve", "schema", "keys"):
+    for command in ("migrate", "seed", "generate", "stats", "serve", "schema", "keys", "persisted"):
         assert command in result.output
 
 
 def test_migrate_seed_stats_json(cli_blank) -> None:
-    assert "version 1" in runner.invoke(app, ["migrate"]).output
+    assert f"version {model.SCHEMA_VERSION}" in runner.invoke(app, ["migrate"]).output
     assert "nothing to do" in runner.invoke(app, ["migrate"]).output
     seeded = runner.invoke(app, ["seed"])
     assert seeded.exit_code == 0, seeded.output

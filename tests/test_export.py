@@ -31,7 +31,7 @@ def _read(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def test_export_csv_has_neo4j_admin_headers_and_every_row(store, tmp_path: Path) -> None:
     out = tmp_path / "csv"
-    result = runner.invoke(app, ["export", "--format", "csv", "--out", str(out)])
+    result = runner.invoke(app, ["export", "--format", "neo4j-admin", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert store["nodes"]["Unit"] > 0 and store["relationships"]["CO_BUILDS_WITH"] > 0
 
@@ -44,6 +44,9 @@ def test_export_csv_has_neo4j_admin_headers_and_every_row(store, tmp_path: Path)
 
     pairing_header, _ = _read(out / "nodes_Pairing.csv")
     assert "since:date" in pairing_header
+    # the layout `neo4j-admin database import full` reads (and `cobuild import` reads back)
+    evaluation_header, _ = _read(out / "nodes_Evaluation.csv")
+    assert {"id:ID", "year:long", "score:double", "updatedAt:datetime", "aliases:string[]", "synthetic:boolean"} <= set(evaluation_header)
     for rt in model.RELATIONSHIPS:
         header, rows = _read(out / f"rels_{rt.name}.csv")
         assert header[:2] == [":START_ID", ":END_ID"] and header[-1] == ":TYPE"
@@ -82,4 +85,4 @@ def test_export_jsonl_has_every_node_and_relationship(store, tmp_path: Path) -> 
 def test_export_refuses_an_unknown_format(store, tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "--format", "xml", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
-    assert "csv or jsonl" in result.output
+    assert "neo4j-admin, csv or jsonl" in result.output

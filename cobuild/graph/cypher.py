@@ -27,6 +27,9 @@ def _known_names() -> frozenset[str]:
     for rel in model.RELATIONSHIPS:
         names.add(rel.name)
         names.update(p.name for p in rel.props)
+    for internal in model.INTERNAL_LABELS:
+        names.add(internal.name)
+        names.update(internal.prop_names)
     return frozenset(names)
 
 
@@ -47,6 +50,7 @@ class Statement:
     text: str
     params: dict[str, Any] = field(default_factory=dict)
     label: str = ""  # what it answers, for logs and statement-count tests
+    heavy: bool = False  # a heavy question (roll-ups, matching, clusters …): admitted through cobuild.graph.admission
 
     def __str__(self) -> str:  # pragma: no cover - debug aid
         return f"{self.text}\n// params: {self.params}"

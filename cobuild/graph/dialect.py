@@ -10,8 +10,10 @@ for the rest:
   shortest path (to choose among ties by a rule of cobuild's own): ``allShortestPaths(…)`` vs
   ``(a)-[:R* ALL SHORTEST 1..n]-(b)``;
 * a relationship's type: ``type(r)`` vs ``label(r)``; path parts: ``relationships(p)`` vs ``rels(p)``;
-* full-text search: the ``cobuild_names`` index (analyzer ``cjk``) vs ``CONTAINS`` on name and aliases
-  (the fts extension downloads at run time, which these machines cannot do).
+* search candidates: the ``cobuild_names`` full-text index (analyzer ``cjk``, a phrase per term) vs
+  every node of the label (the fts extension downloads at run time, which these machines cannot
+  do); the filter and ranking that follow are shared (``cobuild.resolvers.search``);
+* a list of strings as one string: ``reduce`` vs ``list_to_string``.
 
 Known gaps of LadybugDB handled elsewhere (see shared/ladybug-notes.md): no relationship-uniqueness
 per match (compare ids), no ``n {.a}`` map projections, pattern comprehensions, ``CALL {}``, list
@@ -21,7 +23,7 @@ comprehensions or ``FOREACH``; UNWIND rows need identical keys; ``WITH … ORDER
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, Sequence
 
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, name
@@ -44,14 +46,17 @@ class Dialect(Protocol):
     name: Literal["neo4j", "ladybug"]
 
     def schema_statements(self) -> list[str]: ...
+    def internal_schema_statements(self) -> list[str]: ...
     def evolve_statements(self) -> list[str]: ...
     def rel_type(self, var: str) -> str: ...
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
     def all_shortest_paths(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
     def path_rels(self, path_var: str) -> str: ...
-    def name_search(self, var: str, label: str, text: str, params: Params) -> str: ...
+    def name_search(self, var: str, label: str, terms: Sequence[str], params: Params) -> str: ...
+    def lower_aliases(self, var: str, sep: str) -> str: ...
     def list_overlaps(self, list_expr: str, param: str) -> str: ...
     def typed(self, expr: str, prop_type: PropType) -> str: ...
+    def lock_node(self, var: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,17 @@ class Neo4jDialect:
         )
         return out
 
+    def internal_schema_statements(self) -> list[str]:
+        """Uniqueness on each internal label's key (MERGE on it takes the index lock, so concurrent
+        claims of one idempotency key or one counter wait for each other) and its range indexes."""
+        out: list[str] = []
+        for lab in model.INTERNAL_LABELS:
+            out.append(f"CREATE CONSTRAINT {lab.name.lower()}_{lab.key.lower()}_unique IF NOT EXISTS "
+                       f"FOR (n:{name(lab.name)}) REQUIRE n.{name(lab.key)} IS UNIQUE")
+            out += [f"CREATE INDEX {lab.name.lower()}_{p.lower()} IF NOT EXISTS FOR (n:{name(lab.name)}) ON (n.{name(p)})"
+                    for p in lab.indexed]
+        return out
+
     def evolve_statements(self) -> list[str]:
         """Neo4j properties need no columns: a model that gained properties needs no DDL beyond
         :meth:`schema_statements` (new indexes)."""
@@ -108,16 +124,27 @@ class Neo4jDialect:
     def list_overlaps(self, list_expr: str, param: str) -> str:
         return f"any(x IN {list_expr} WHERE x IN {param})"
 
-    def name_search(self, var: str, label: str, text: str, params: Params) -> str:
-        """Clauses binding ``var`` (a node of ``label`` whose name or aliases match ``text``) and
-        ``score``: the CJK full-text index, Lucene's relevance score. The text is searched as
-        literal words (Lucene's operators are escaped)."""
-        q = params.add(_lucene_literal(text))
-        return (f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', {q}) YIELD node AS {var}, score "
-                f"WHERE {var}:{name(label)} WITH {var}, score")
+    def name_search(self, var: str, label: str, terms: Sequence[str], params: Params) -> str:
+        """Clauses binding ``var`` to the search candidates of ``label``: the CJK full-text index,
+        asked for a Lucene phrase per term, all required (:func:`lucene_phrases`). The caller
+        filters and ranks the candidates with the same Cypher on both stores."""
+        q = params.add(lucene_phrases(terms))
+        return (f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', {q}) YIELD node AS {var} "
+                f"WHERE {var}:{name(label)}")
+
+    def lower_aliases(self, var: str, sep: str) -> str:
+        """``var``'s aliases lower-cased in one string, each followed by the separator ``sep``
+        (a parameter), which also leads: ``␟a␟b␟``."""
+        return f"reduce(s = {sep}, a IN coalesce({var}.`aliases`, []) | s + toLower(a) + {sep})"
 
     def typed(self, expr: str, prop_type: PropType) -> str:
         return expr
+
+    def lock_node(self, var: str) -> str:
+        """A clause that takes ``var``'s write lock before the statement reads it further: concurrent
+        writers of the same node queue here and then read what the first one committed. Rewriting
+        the (unchanging) id leaves every other property, ``updatedAt`` included, as committed."""
+        return f"SET {var}.`id` = {var}.`id`"
 
 
 @dataclass(frozen=True)
@@ -141,10 +168,22 @@ class LadybugDialect:
             out.append(f"CREATE REL TABLE IF NOT EXISTS {name(rel.name)}({', '.join(parts)})")
         return out
 
+    def internal_schema_statements(self) -> list[str]:
+        """One node table per internal label, its key the primary key."""
+        out: list[str] = []
+        for lab in model.INTERNAL_LABELS:
+            cols = [f"{name(p.name)} {_LADYBUG_TYPES[p.type]}" + (" PRIMARY KEY" if p.name == lab.key else "")
+                    for p in lab.props]
+            out.append(f"CREATE NODE TABLE IF NOT EXISTS {name(lab.name)}({', '.join(cols)})")
+        return out
+
     def evolve_statements(self) -> list[str]:
         """Columns for properties added to the model after a store's tables were created
         (``CREATE … IF NOT EXISTS`` leaves an existing table as it was)."""
         out: list[str] = []
+        for internal in model.INTERNAL_LABELS:
+            out += [f"ALTER TABLE {name(internal.name)} ADD IF NOT EXISTS {name(p.name)} {_LADYBUG_TYPES[p.type]}"
+                    for p in internal.props if p.name != internal.key]
         for lab in model.LABELS:
             out += [f"ALTER TABLE {name(lab.name)} ADD IF NOT EXISTS {name(p.name)} {_LADYBUG_TYPES[p.type]}"
                     for p in lab.all_props if p.name != "id"]
@@ -172,28 +211,36 @@ class LadybugDialect:
         # LadybugDB cannot bind a parameter inside any(… WHERE …); list_has_any is its native form.
         return f"list_has_any({list_expr}, {param})"
 
-    def name_search(self, var: str, label: str, text: str, params: Params) -> str:
-        """Substring match on name and aliases (LadybugDB's fts extension downloads at runtime, so it
-        is not used), scored exact name 3 > name prefix 2 > name contains 1 > alias 0.5."""
-        q, sep = params.add(text), params.add("\u241f")
-        ref = f"{var}.`name`"
-        return (f"MATCH ({var}:{name(label)}) WHERE {ref} CONTAINS {q} OR list_to_string({sep}, {var}.`aliases`) CONTAINS {q} "
-                f"WITH {var}, CASE WHEN {ref} = {q} THEN 3.0 WHEN {ref} STARTS WITH {q} THEN 2.0 "
-                f"WHEN {ref} CONTAINS {q} THEN 1.0 ELSE 0.5 END AS score")
+    def name_search(self, var: str, label: str, terms: Sequence[str], params: Params) -> str:
+        """Every node of ``label`` is a candidate: the shared filter that follows keeps those whose
+        name or aliases contain every term (LadybugDB's fts extension downloads at run time, so
+        it is not used; a scan of one label is fast at city scale)."""
+        return f"MATCH ({var}:{name(label)})"
+
+    def lower_aliases(self, var: str, sep: str) -> str:
+        """As :meth:`Neo4jDialect.lower_aliases` (``reduce`` does not exist in LadybugDB)."""
+        return f"{sep} + toLower(coalesce(list_to_string({sep}, {var}.`aliases`), '')) + {sep}"
 
     def typed(self, expr: str, prop_type: PropType) -> str:
         """LadybugDB infers a parameter's type from its values: an all-NULL column arrives as STRING
         and will not bind to a DATE or STRING[] property, so values are cast to the model's type."""
         return f"CAST({expr} AS {_LADYBUG_TYPES[prop_type]})"
 
+    def lock_node(self, var: str) -> str:
+        """Nothing: LadybugDB runs one write transaction at a time (and refuses writes to a primary key)."""
+        return ""
 
-_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
+def lucene_phrases(terms: Sequence[str]) -> str:
+    """A Lucene query requiring every term as a phrase: ``"双流区" AND "医院"``.
 
-def _lucene_literal(text: str) -> str:
-    """``text`` as literal terms of a Lucene query: operator characters escaped, and lower-cased so
-    AND / OR / NOT are words (the analyzer lower-cases the index anyway)."""
-    return "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text.lower())
+    Inside quotes every character is literal but ``"`` and ``\\`` (escaped here), so no query
+    syntax can be injected. The CJK analyzer turns a quoted CJK term into its consecutive bigrams
+    at consecutive positions — the term as a substring, not any of its bigrams (which is what an
+    unquoted term asks for: ``双流区第一人民医院`` found 18 units that share a bigram with it).
+    Latin text is matched by whole words (the analyzer's tokens), lower-cased."""
+    quoted = ['"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in terms]
+    return " AND ".join(quoted)
 
 
 DIALECTS: dict[str, Dialect] = {"neo4j": Neo4jDialect(), "ladybug": LadybugDialect()}

@@ -1,6 +1,18 @@
-"""Read the whole graph back out, label by label and type by type: ``cobuild export`` and the
-seed-idempotency tests use it. CSV files carry neo4j-admin import headers so the same dataset can
-be loaded into Neo4j (``neo4j-admin database import full --nodes=… --relationships=…``)."""
+"""Read the whole graph back out, label by label and type by type: ``cobuild export``, ``cobuild
+import`` (which reads these files back) and the seed-idempotency tests use it.
+
+The ``neo4j-admin`` format (``csv`` is the same) is what ``neo4j-admin database import full``
+accepts: one ``nodes_<Label>.csv`` per label and one ``rels_<TYPE>.csv`` per relationship type,
+headers ``id:ID`` (one global id space: cobuild ids carry their label's prefix and are unique),
+typed property columns (``year:long``, ``score:double``, ``since:date``, ``updatedAt:datetime``,
+``aliases:string[]``, ``synthetic:boolean``), ``:LABEL``, ``:START_ID``, ``:END_ID``, ``:TYPE``;
+arrays are ``;``-separated (``--array-delimiter=';'``); descriptions may hold line breaks
+(``--multiline-fields=true``). An absent value is an empty unquoted field, an empty string ``""``.
+A list item holding the array delimiter cannot be written in this format: the export stops and names
+the record (use ``--format jsonl``, which carries every value exactly). The ``jsonl`` format is one
+``graph.jsonl``: every node, then every relationship, one JSON object a line.
+Only the published network is exported: cobuild's internal records (change feed, idempotency keys,
+import checkpoints) are not."""
 
 from __future__ import annotations
 
@@ -20,6 +32,7 @@ ADMIN_TYPES = {
     PropType.DATE: "date", PropType.DATETIME: "datetime", PropType.STRING_LIST: "string[]",
 }
 ARRAY_DELIMITER = ";"
+FORMATS = ("neo4j-admin", "csv", "jsonl")  # csv: the neo4j-admin layout under its older name
 
 
 async def node_rows(engine: GraphEngine, label_name: str) -> list[dict[str, Any]]:
@@ -61,20 +74,53 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _csv_cell(v: Any) -> str:
+class ExportError(ValueError):
+    """A value the chosen format cannot carry (named with its record)."""
+
+
+def _quoted(text: str) -> str:
+    if text == "" or any(c in text for c in ',"\r\n') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_cell(v: Any, where: str = "") -> str:
+    """One CSV field: NULL is an empty unquoted field, the empty string ``""`` (neo4j-admin reads them
+    so too), other strings quoted only when they need it."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return ARRAY_DELIMITER.join(str(x) for x in v)
+        items = [str(x) for x in v]
+        bad = next((x for x in items if ARRAY_DELIMITER in x), None)
+        if bad is not None:
+            raise ExportError(f"{where}: list item {bad!r} holds the array delimiter {ARRAY_DELIMITER!r}; "
+                              "export with --format jsonl")
+        return _quoted(ARRAY_DELIMITER.join(items)) if items else ""
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
-    return str(v)
+    if isinstance(v, (int, float)):
+        return repr(v) if isinstance(v, float) else str(v)
+    return _quoted(str(v))
 
 
-async def export(engine: GraphEngine, out_dir: Path, fmt: str = "csv") -> dict[str, int]:
+def _line(cells: list[str]) -> str:
+    return ",".join(cells) + "\n"
+
+
+def node_header(lab: model.NodeLabel) -> list[str]:
+    return ["id:ID"] + [f"{p.name}:{ADMIN_TYPES[p.type]}" for p in lab.all_props if p.name != "id"] + [":LABEL"]
+
+
+def rel_header(rt: model.RelType) -> list[str]:
+    return [":START_ID", ":END_ID"] + [f"{p.name}:{ADMIN_TYPES[p.type]}" for p in rt.props] + [":TYPE"]
+
+
+async def export(engine: GraphEngine, out_dir: Path, fmt: str = "neo4j-admin") -> dict[str, int]:
     """Write ``nodes_<Label>.csv`` / ``rels_<TYPE>.csv`` (neo4j-admin headers) or ``graph.jsonl``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     jsonl = (out_dir / "graph.jsonl").open("w", encoding="utf-8") if fmt == "jsonl" else None
@@ -86,29 +132,33 @@ async def export(engine: GraphEngine, out_dir: Path, fmt: str = "csv") -> dict[s
                 for r in rows:
                     jsonl.write(json.dumps({"kind": "node", "label": lab.name, "props": r}, ensure_ascii=False, default=_json) + "\n")
                 continue
+            props = [p.name for p in lab.all_props if p.name != "id"]
             with (out_dir / f"nodes_{lab.name}.csv").open("w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["id:ID"] + [f"{p.name}:{ADMIN_TYPES[p.type]}" for p in lab.all_props if p.name != "id"] + [":LABEL"])
+                fh.write(_line(node_header(lab)))
                 for r in rows:
-                    w.writerow([r["id"]] + [_csv_cell(r[p.name]) for p in lab.all_props if p.name != "id"] + [lab.name])
+                    where = f"{lab.name} {r['id']}"
+                    fh.write(_line([_csv_cell(r["id"])] + [_csv_cell(r[p], where) for p in props] + [lab.name]))
         for rt in model.RELATIONSHIPS:
             n = 0
             fh = None if jsonl else (out_dir / f"rels_{rt.name}.csv").open("w", newline="", encoding="utf-8")
-            w = csv.writer(fh) if fh else None
-            if w:
-                w.writerow([":START_ID", ":END_ID"] + [f"{p.name}:{ADMIN_TYPES[p.type]}" for p in rt.props] + [":TYPE"])
-            async for _a, _b, rows in rel_rows(engine, rt.name):
-                n += len(rows)
-                for r in rows:
-                    if jsonl:
-                        props = {k: v for k, v in r.items() if k not in ("from", "to")}
-                        jsonl.write(json.dumps({"kind": "rel", "type": rt.name, "from": r["from"], "to": r["to"], "props": props},
-                                               ensure_ascii=False, default=_json) + "\n")
-                    else:
-                        assert w is not None
-                        w.writerow([r["from"], r["to"]] + [_csv_cell(r[p.name]) for p in rt.props] + [rt.name])
             if fh:
-                fh.close()
+                fh.write(_line(rel_header(rt)))
+            try:
+                async for _a, _b, rows in rel_rows(engine, rt.name):
+                    n += len(rows)
+                    for r in rows:
+                        if jsonl:
+                            props = {k: v for k, v in r.items() if k not in ("from", "to")}
+                            jsonl.write(json.dumps({"kind": "rel", "type": rt.name, "from": r["from"], "to": r["to"], "props": props},
+                                                   ensure_ascii=False, default=_json) + "\n")
+                        else:
+                            assert fh is not None
+                            where = f"{rt.name} {r['from']}->{r['to']}"
+                            fh.write(_line([_csv_cell(r["from"]), _csv_cell(r["to"])]
+                                           + [_csv_cell(r[p.name], where) for p in rt.props] + [rt.name]))
+            finally:
+                if fh:
+                    fh.close()
             counts[rt.name] = n
     finally:
         if jsonl:

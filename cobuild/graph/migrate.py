@@ -30,6 +30,8 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "schema derived from cobuild.graph.model", lambda d: d.schema_statements()),
+    Migration(2, "change feed, idempotency keys and import checkpoints (model.INTERNAL_LABELS)",
+              lambda d: d.internal_schema_statements()),
 )
 assert MIGRATIONS[-1].version == model.SCHEMA_VERSION
 
@@ -72,8 +74,8 @@ async def migrate(engine: GraphEngine) -> MigrationReport:
     pending = [m for m in MIGRATIONS if m.version > before]
     if not pending and fp == current_fp:
         return MigrationReport(before, before, 0, current_fp)
-    if not pending:  # the model changed within the current version: re-run its idempotent DDL
-        pending = [MIGRATIONS[-1]]
+    if not pending:  # the model changed within the current version: re-run every idempotent DDL step
+        pending = list(MIGRATIONS)
     run = 0
     evolve = engine.dialect.evolve_statements() if fp is not None and fp != current_fp else []
     for m in pending:

@@ -362,7 +362,11 @@ def _pairs(froms: Iterable[str], tos: Iterable[str]) -> tuple[tuple[str, str], .
 
 RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("PART_OF", "隶属(下级区域→上级区域)", "Child area is part of its parent", (("AdminArea", "AdminArea"),),
-            (Prop("confidence", S, "可信度", "STATED or INFERRED parent", enum=CONFIDENCE),), "N:1"),
+            (Prop("confidence", S, "可信度", "STATED or INFERRED parent", enum=CONFIDENCE),
+             # each placement traceable to its source sentence (seed audit, docs/analysts.md)
+             Prop("sourceRefs", L, "依据的来源文章", "Source articles the placement rests on"),
+             Prop("quote", S, "依据原文", "Verbatim sentence of the source the placement rests on"),
+             Prop("basis", S, "依据说明(如何由原文得出;推断时说明理由)", "How the quote supports the placement; for INFERRED, why")), "N:1"),
     RelType("OVERLAPS", "功能区与行政区交叉", "Functional zone overlaps an area", (("FunctionalZone", "AdminArea"),),
             (Prop("share", F, "重叠比例", "Share of the zone (0–1)"),)),
     RelType("LOCATED_IN", "位于", "Located in", (
@@ -442,8 +446,75 @@ RELS_BY_NAME: dict[str, RelType] = {rel.name: rel for rel in RELATIONSHIPS}
 LABELS_BY_PREFIX: dict[str, NodeLabel] = {lab.id_prefix: lab for lab in LABELS}
 ACTOR_LABELS: tuple[str, ...] = tuple(lab.name for lab in LABELS if lab.actor)
 
+# --------------------------------------------------------------------------------------------
+# Internal records: what cobuild keeps for itself next to the network (issue 12). They are not
+# entity types: no GraphQL type or list, no seed rows, no stats, no export, no explorer — code that
+# walks ``LABELS`` never sees them. Migrations create their tables/constraints (graph/migrate.py).
+# --------------------------------------------------------------------------------------------
+CHANGE_KINDS = ("CREATED", "UPDATED", "DELETED", "RELOADED")
+
+
+@dataclass(frozen=True)
+class InternalLabel:
+    """A node label cobuild keeps for its own bookkeeping, keyed by ``key`` (unique on both stores)."""
+
+    name: str
+    key: str
+    zh: str
+    en: str
+    props: tuple[Prop, ...]
+    indexed: tuple[str, ...] = ()  # Neo4j range indexes besides the key
+
+    def prop(self, name: str) -> Prop:
+        for p in self.props:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.name} has no property {name!r}")
+
+    @property
+    def prop_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.props)
+
+
+CHANGE_EVENT = InternalLabel("ChangeEvent", "seq", "变更记录(变更流)", "A committed change (the change feed)", (
+    Prop("seq", I, "序号(提交顺序,单调递增)", "Sequence number in commit order (the cursor)", required=True),
+    Prop("kind", S, "变更类型", "CREATED, UPDATED, DELETED, or RELOADED (a bulk load: resynchronise)", required=True,
+         enum=CHANGE_KINDS),
+    Prop("entityLabel", S, "实体类型", "Label of the changed record"),
+    Prop("entityId", S, "实体编号", "Id of the changed record"),
+    Prop("areaPath", L, "实体所属区域链(权限范围)", "The record's areaPath when it changed (read scope)"),
+    Prop("changedAt", DT, "变更时间(UTC)", "When the change was made (UTC)", required=True),
+    Prop("operation", S, "操作(变更或导入名称)", "The mutation or operation that made it (createPairing, upsertUnits, import …)"),
+    Prop("fields", L, "变更的属性名(不含值)", "Names of the properties that changed (never their values)"),
+    Prop("relationships", L, "变更的关系类型", "Relationship types added or removed with it"),
+), indexed=("changedAt",))
+CHANGE_SEQUENCE = InternalLabel("ChangeSequence", "id", "变更序号计数器", "The change feed's sequence counter (one node)", (
+    Prop("id", S, "编号", "Always 'feed'", required=True),
+    Prop("last", I, "最后分配的序号", "Last sequence number handed out"),
+    Prop("prunedThrough", I, "已清理至(含)", "Events up to this sequence number were pruned (retention)"),
+    Prop("epoch", S, "存储纪元(随机)", "Random id of this store's feed: a cursor from another store is refused"),
+))
+IDEMPOTENCY_KEY = InternalLabel("IdempotencyKey", "id", "幂等键", "An idempotency key and the first answer given for it", (
+    Prop("id", S, "编号(调用方与键的摘要)", "sha256 of principal and key", required=True),
+    Prop("operation", S, "操作", "The mutation the key was first used for"),
+    Prop("requestHash", S, "请求摘要", "sha256 of the mutation's input"),
+    Prop("response", S, "首次应答(JSON)", "The first answer (JSON), replayed for retries"),
+    Prop("createdAt", DT, "首次使用时间", "First used at (UTC)"),
+    Prop("expiresAt", DT, "过期时间", "Expires at (UTC)"),
+), indexed=("expiresAt",))
+IMPORT_CHECKPOINT = InternalLabel("ImportCheckpoint", "id", "导入检查点", "Progress of one `cobuild import` job", (
+    Prop("id", S, "编号(源文件摘要)", "sha256 of the source files (names and contents)", required=True),
+    Prop("source", S, "源目录", "Source folder as given"),
+    Prop("filesDone", L, "已完成的文件", "Files imported completely"),
+    Prop("file", S, "当前文件", "File in progress"),
+    Prop("rowsDone", I, "当前文件已导入行数", "Rows of the file in progress committed so far"),
+    Prop("done", B, "是否完成", "The whole job committed"),
+    Prop("updatedAt", DT, "更新时间", "Last batch committed at (UTC)"),
+))
+INTERNAL_LABELS: tuple[InternalLabel, ...] = (CHANGE_EVENT, CHANGE_SEQUENCE, IDEMPOTENCY_KEY, IMPORT_CHECKPOINT)
+
 # Bump when a migration step is added (see graph/migrate.py).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def label(name: str) -> NodeLabel:
@@ -478,6 +549,7 @@ def fingerprint() -> str:
         "labels": [[lab.name, [[p.name, p.type.value, p.required, p.enum] for p in lab.all_props], lab.scoped, lab.personal]
                    for lab in LABELS],
         "rels": [[r.name, r.endpoints, [[p.name, p.type.value] for p in r.props]] for r in RELATIONSHIPS],
+        "internal": [[lab.name, lab.key, [[p.name, p.type.value] for p in lab.props], lab.indexed] for lab in INTERNAL_LABELS],
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=list).encode()).hexdigest()[:16]
 

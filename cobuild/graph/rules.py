@@ -98,10 +98,14 @@ class Warning_:
 
 @dataclass
 class Outcome:
-    """What a mutation returns: ids, the new status and soft-rule warnings."""
+    """What a mutation returns: ids, the new status and soft-rule warnings; ``changes`` are what the
+    unit of work changed (:class:`cobuild.graph.changes.Change`, recorded in the change feed in the
+    same transaction); ``replayed`` marks the first answer returned again for an idempotency key."""
 
     ids: dict[str, Any] = field(default_factory=dict)
     warnings: list[Warning_] = field(default_factory=list)
+    changes: list[Any] = field(default_factory=list)
+    replayed: bool = False
 
 
 def require_transition(label_name: str, entity_id: str, current: str | None, target: str, rule: str) -> None:
@@ -217,10 +221,18 @@ def merge_rel(dialect: Dialect, params: Params, a: str, rel_name: str, b: str, v
 # ------------------------------------------------------------------------------------------------
 def pairing_parties_check(host_label: str, host_id: str, partner_label: str, partner_id: str, pairing_type: str) -> Statement:
     """Host, partner, their owners, and the live pairings of the same type between them."""
+    return pairing_parties_check_many(host_label, partner_label, [
+        {"i": 0, "host": host_id, "partner": partner_id, "type": pairing_type, "self": ""}])
+
+
+def pairing_parties_check_many(host_label: str, partner_label: str, pairs: Sequence[Mapping[str, Any]]) -> Statement:
+    """:func:`pairing_parties_check` for many pairs ``{i, host, partner, type, self}`` at once (batch
+    upserts): rows carry ``i``; ``self`` (the pairing being upserted) is not its own duplicate."""
     p = Params()
-    h, u, t = p.add(host_id), p.add(partner_id), p.add(pairing_type)
+    rows = p.add([{k: r[k] for k in ("i", "host", "partner", "type", "self")} for r in pairs])
+    h, u, t = "r.`host`", "r.`partner`", "r.`type`"
     live = p.add(list(LIVE_PAIRING_STATES))
-    parts = [_match("h", host_label, h, optional=True), _lock("h"), "WITH h"]
+    parts = [f"UNWIND {rows} AS r", _match("h", host_label, h, optional=True), _lock("h"), "WITH r, h"]
     if host_label == "PartyOrganization":
         parts.append("OPTIONAL MATCH (ha:`AdminArea`)-[:`HAS_PARTY_ORG`]->(h)")
         host_level = "ha.`level`"
@@ -234,9 +246,10 @@ def pairing_parties_check(host_label: str, host_id: str, partner_label: str, par
     else:
         partner_owner = "u.`id`"
     parts.append(
-        f"RETURN h.`id` AS host, {host_level} AS hostLevel, u.`id` AS partner, {partner_owner} AS partnerUnit, "
+        f"RETURN r.`i` AS i, h.`id` AS host, {host_level} AS hostLevel, u.`id` AS partner, {partner_owner} AS partnerUnit, "
         f"COUNT {{ MATCH (h)-[a:`PARTY_TO`]->(x:`Pairing`)<-[b:`PARTY_TO`]-(u) "
-        f"WHERE a.`side` = 'HOST' AND b.`side` = 'PARTNER' AND x.`pairingType` = {t} AND x.`status` IN {live} }} AS duplicates"
+        f"WHERE a.`side` = 'HOST' AND b.`side` = 'PARTNER' AND x.`pairingType` = {t} AND x.`status` IN {live} "
+        f"AND x.`id` <> r.`self` }} AS duplicates"
     )
     return Statement(" ".join(parts), p.values, label="rules: pairing parties")
 
@@ -280,7 +293,7 @@ def pairing_create_write(
         inherit_area("x", "h"),
         merge_rel(dialect, p, "h", "PARTY_TO", "x", "a", {"side": "HOST", "joinedAt": joined}),
         merge_rel(dialect, p, "u", "PARTY_TO", "x", "b", {"side": "PARTNER", "joinedAt": joined}),
-        "RETURN x.`id` AS id, x.`status` AS status",
+        "RETURN x.`id` AS id, x.`status` AS status, x.`areaPath` AS areaPath",
     ])
     return Statement(text, p.values, label="write: create pairing")
 
@@ -288,11 +301,16 @@ def pairing_create_write(
 # ------------------------------------------------------------------------------------------------
 # Parties of a pairing, with their party organisations and owners (A3, E3)
 # ------------------------------------------------------------------------------------------------
-def pairing_parties_read(pairing_id: str, *, lock: bool = False, year: int | None = None, direction: str | None = None) -> Statement:
+def pairing_parties_read(pairing_id: str | Sequence[str], *, lock: bool = False, year: int | None = None,
+                         direction: str | None = None) -> Statement:
     """The pairing, each party with its side, the party's own party orgs and the owner of a party org;
-    with ``year``/``direction`` also the evaluations already given about it."""
+    with ``year``/``direction`` also the evaluations already given about it. A list of ids reads many
+    pairings at once (batch upserts; rows carry ``pairing``)."""
     p = Params()
-    parts = [_match("x", "Pairing", p.add(pairing_id))]
+    if isinstance(pairing_id, str):
+        parts = [_match("x", "Pairing", p.add(pairing_id))]
+    else:
+        parts = [f"MATCH (x:`Pairing`) WHERE x.`id` IN {p.add(list(pairing_id))}"]
     if lock:
         parts.append(_lock("x") + " WITH x")
     parts += [
@@ -378,7 +396,7 @@ def agreement_write(dialect: Dialect, pairing_id: str, row: Mapping[str, Any], n
         merge_node(dialect, p, "g", "Agreement", row, now_p),
         inherit_area("g", "x"),
         "MERGE (g)-[:`FORMALIZES`]->(x)",
-        "RETURN g.`id` AS id, g.`status` AS status",
+        "RETURN g.`id` AS id, g.`status` AS status, g.`areaPath` AS areaPath",
     ])
     return Statement(text, p.values, label="write: agreement")
 
@@ -439,7 +457,7 @@ def terminate_write(pairing_id: str, on: dt.date, now: dt.datetime) -> Statement
         + f" SET x.`status` = 'TERMINATED', x.`terminatedAt` = {on_p}, x.`validTo` = {on_p}, x.`updatedAt` = {now_p}"
         + " WITH x OPTIONAL MATCH (g:`Agreement`)-[:`FORMALIZES`]->(x) WHERE g.`status` IN ['SIGNED', 'IN_FORCE']"
         + f" SET g.`status` = 'TERMINATED', g.`effectiveTo` = {on_p}, g.`updatedAt` = {now_p}"
-        + " RETURN x.`status` AS status, count(g) AS agreements"
+        + " RETURN x.`status` AS status, x.`areaPath` AS areaPath, collect(g.`id`) AS agreements"
     )
     return Statement(text, p.values, label="write: terminate pairing")
 
@@ -479,7 +497,8 @@ def demand_write(dialect: Dialect, publisher_label: str, publisher_id: str, row:
         merge_rel(dialect, p, "x", "PUBLISHES", "d", "e", {"publishedAt": row.get("publishedAt")}),
         f"WITH d UNWIND {p.add(list(category_ids))} AS cid MATCH (c:`Category`) WHERE c.`id` = cid",
         "MERGE (d)-[:`IN_CATEGORY`]->(c)",
-        "RETURN d.`id` AS id, d.`status` AS status, count(c) AS categories",
+        "WITH d, count(c) AS categories",
+        "RETURN d.`id` AS id, d.`status` AS status, d.`areaPath` AS areaPath, categories",
     ])
     return Statement(text, p.values, label="write: publish demand")
 
@@ -554,7 +573,7 @@ def claim_write(dialect: Dialect, item_label: str, item_id: str, claimant_label:
         _match("i", item_label, p.add(item_id)),
         merge_rel(dialect, p, "c", "CLAIMED", "i", "k", props),
         f"SET i.`status` = {p.add(new_status)}, i.`updatedAt` = {now_p}",
-        "RETURN i.`status` AS status, k.`role` AS role",
+        "RETURN i.`status` AS status, k.`role` AS role, i.`areaPath` AS areaPath",
     ])
     return Statement(text, p.values, label="write: claim")
 
@@ -587,7 +606,7 @@ def project_write(project_id: str, status: str, sets: Mapping[str, Any], now: dt
     if close_claims is not None:
         text += (" WITH j OPTIONAL MATCH (l)-[k:`CLAIMED`]->(j) WHERE coalesce(k.`status`, 'ACTIVE') = 'ACTIVE' "
                  f"SET k.`status` = 'COMPLETED', k.`completedAt` = {p.add(close_claims)}")
-    text += " RETURN j.`status` AS status"
+    text += " RETURN j.`status` AS status, j.`areaPath` AS areaPath"
     return Statement(text, p.values, label="write: project status")
 
 
@@ -627,6 +646,19 @@ def check_evaluator(f: PairingFacts, evaluator_id: str, direction: str, year: in
     return targets[0]
 
 
+def evaluation_duplicates_many(rows: Sequence[Mapping[str, Any]]) -> Statement:
+    """Evaluations already given about a pairing for a year and direction, for many
+    ``{i, pairing, year, direction, exclude}`` at once (batch upserts, rule E3)."""
+    p = Params()
+    text = (
+        f"UNWIND {p.add([{k: r[k] for k in ('i', 'pairing', 'year', 'direction', 'exclude')} for r in rows])} AS r "
+        "MATCH (x:`Pairing`) WHERE x.`id` = r.`pairing` "
+        "RETURN r.`i` AS i, COUNT { MATCH (e:`Evaluation`)-[:`ABOUT`]->(x) WHERE e.`year` = r.`year` "
+        "AND e.`direction` = r.`direction` AND NOT e.`id` IN r.`exclude` } AS duplicates"
+    )
+    return Statement(text, p.values, label="rules: evaluation duplicates (batch)")
+
+
 def evaluation_write(dialect: Dialect, pairing_id: str, evaluator_label: str, evaluator_id: str, target_label: str,
                      target_id: str, row: Mapping[str, Any], new_pairing_status: str, now: dt.datetime) -> Statement:
     p = Params()
@@ -640,7 +672,7 @@ def evaluation_write(dialect: Dialect, pairing_id: str, evaluator_label: str, ev
         "MERGE (v)-[:`GAVE`]->(e) MERGE (e)-[:`OF`]->(t) MERGE (e)-[:`ABOUT`]->(x)",
         f"SET x.`updatedAt` = CASE WHEN x.`status` = {p.add(new_pairing_status)} THEN x.`updatedAt` ELSE {now_p} END, "
         f"x.`status` = {p.add(new_pairing_status)}",
-        "RETURN e.`id` AS id, x.`status` AS pairingStatus",
+        "RETURN e.`id` AS id, x.`status` AS pairingStatus, e.`areaPath` AS areaPath, x.`areaPath` AS pairingAreaPath",
     ])
     return Statement(text, p.values, label="write: evaluation")
 
@@ -701,7 +733,7 @@ def report_write(dialect: Dialect, person_id: str, org_id: str, props: Mapping[s
         _match("o", "PartyOrganization", p.add(org_id)),
         merge_rel(dialect, p, "x", "REPORTS_TO", "o", "r", props),
         f"SET x.`updatedAt` = {p.add(now)}",
-        "RETURN r.`status` AS status",
+        "RETURN r.`status` AS status, x.`areaPath` AS areaPath",
     ])
     return Statement(text, p.values, label="write: report to community")
 
@@ -725,6 +757,19 @@ def service_check(person_id: str, on: dt.date, at_label: str, at_id: str, for_la
         ret += ", f.`id` AS target"
     parts.append("RETURN " + ret)
     return Statement(" ".join(parts), p.values, label="rules: record service")
+
+
+def service_hours_many(rows: Sequence[Mapping[str, Any]]) -> Statement:
+    """Hours each person already has on a day, for many ``{i, person, date, exclude}`` at once (batch
+    upserts; ``exclude``: records of the batch, counted by the caller as they are now)."""
+    p = Params()
+    text = (
+        f"UNWIND {p.add([{k: r[k] for k in ('i', 'person', 'date', 'exclude')} for r in rows])} AS r "
+        "OPTIONAL MATCH (x:`Person`) WHERE x.`id` = r.`person` " + _lock("x") + " WITH r, x "
+        "OPTIONAL MATCH (x)-[:`PERFORMED`]->(s:`ServiceRecord`) WHERE s.`date` = r.`date` AND NOT s.`id` IN r.`exclude` "
+        "RETURN r.`i` AS i, x.`id` AS person, sum(s.`hours`) AS hoursThatDay"
+    )
+    return Statement(text, p.values, label="rules: service hours (batch)")
 
 
 def check_service(rows: list[dict[str, Any]], person_id: str, at_id: str, for_id: str | None, hours: float) -> float:
@@ -755,7 +800,7 @@ def service_write(dialect: Dialect, person_id: str, at_label: str, at_id: str, f
               "MERGE (x)-[:`PERFORMED`]->(s) MERGE (s)-[:`AT`]->(a)"]
     if for_label and for_id:
         parts.append("MERGE (s)-[:`FOR`]->(f)")
-    parts.append("RETURN s.`id` AS id")
+    parts.append("RETURN s.`id` AS id, s.`areaPath` AS areaPath")
     return Statement(" ".join(parts), p.values, label="write: service record")
 
 
@@ -766,13 +811,3 @@ def existing_ids(label_name: str, ids: Sequence[str]) -> Statement:
     p = Params()
     text = f"MATCH (n:{name(label_name)}) WHERE n.`id` IN {p.add(list(ids))} RETURN n.`id` AS id"
     return Statement(text, p.values, label=f"rules: existing {label_name}")
-
-
-def area_from_region(label_name: str, ids: Sequence[str]) -> Statement:
-    """Upserted records that name a ``regionId`` live in that area (``areaPath``); an AdminArea
-    upserted with a parent of its own keeps the path it has."""
-    p = Params()
-    text = (f"UNWIND {p.add(list(ids))} AS i MATCH (n:{name(label_name)}) WHERE n.`id` = i AND n.`regionId` IS NOT NULL "
-            f"MATCH (r:`AdminArea`) WHERE r.`id` = n.`regionId` AND r.`id` <> n.`id` "
-            f"{inherit_area('n', 'r')} RETURN count(n) AS n")
-    return Statement(text, p.values, label=f"write: {label_name} areaPath from regionId")

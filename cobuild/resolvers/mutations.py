@@ -5,6 +5,12 @@ to :meth:`GraphEngine.write`. Inside, the rules of :mod:`cobuild.graph.rules` re
 and raise before anything is written; an exception rolls the whole unit back, so a refused
 mutation leaves the graph exactly as it was. Pairing changes recompute the derived
 ``CO_BUILDS_WITH`` / ``PAIRED_WITH`` edges in the same unit (rule A6).
+
+:func:`_write` frames every unit of work the same way (see docs/mutations.md for the statements):
+claim the idempotency key if the request carries one (:mod:`cobuild.graph.idempotency`; a retry
+returns the first answer here), check authorization, run the work, record its changes in the
+change feed (:mod:`cobuild.graph.changes`) and keep the answer with the key — all in the one
+transaction — then, after the commit, tell the in-process change listeners.
 """
 
 from __future__ import annotations
@@ -15,15 +21,13 @@ from typing import Any, Awaitable, Callable, Sequence
 from cobuild.auth import access
 from cobuild.auth.principal import Principal
 from cobuild.errors import ValidationError
-from cobuild.graph import model, rules
+from cobuild.graph import changes, idempotency, model, rules
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
 from cobuild.graph.rules import Outcome, Warning_
-from cobuild.graph.upsert import upsert_nodes
 from cobuild.graph.validate import node_row
-from cobuild.ids import check_partner, external_node_id, new_id
+from cobuild.ids import new_id
 
-MAX_UPSERT_ITEMS = 500
 ACTOR_KINDS = ("AdminArea", "PartyOrganization", "Unit")
 
 
@@ -45,18 +49,45 @@ def _text(value: str | None, field: str, *, required: bool = False, max_len: int
     return value.strip()
 
 
+def _path(rows: list[dict[str, Any]], key: str = "areaPath") -> list[str] | None:
+    """The ``areaPath`` a write statement returned (the changed record's read scope)."""
+    return next((list(r[key]) for r in rows if r.get(key)), None)
+
+
+def _fields(row: dict[str, Any]) -> list[str]:
+    """The properties a new record was written with (names only, for the change feed)."""
+    return [k for k, v in row.items() if v is not None and k not in ("id", "createdAt", "updatedAt")]
+
+
 async def _write(engine: GraphEngine, principal: Principal, action: str, work: Callable[[Tx], Awaitable[Outcome]],
-                 *, areas: Sequence[str] = (), own: Sequence[str] = ()) -> Outcome:
-    """``work`` as one write unit of work whose first step is the authorization check: a refused
-    principal gets FORBIDDEN before anything is read for the rules or written (a role that may not
-    write at all, before the unit of work even begins)."""
+                 *, areas: Sequence[str] = (), own: Sequence[str] = (), authorize: bool = True) -> Outcome:
+    """``work`` as one write unit of work: [idempotency claim] → authorization check → the work →
+    [answer kept with the key] → change-feed record. A refused principal gets FORBIDDEN before
+    anything is read for the rules or written (a role that may not write at all, before the unit of
+    work even begins). ``authorize=False``: the work checks scope itself (batch upserts, per row)."""
     access.check_action(principal, action)
+    request = idempotency.current()
+    committed: list[changes.Recorded | None] = [None]
 
     async def guarded(tx: Tx) -> Outcome:
-        await access.authorize_write(tx, principal, action, areas=areas, own=own)
-        return await work(tx)
+        now = utcnow()
+        committed[0] = None  # a unit of work the driver retries starts again from here
+        if request is not None:
+            replay = await idempotency.claim(tx, request, now)
+            if replay is not None:
+                return replay
+        if authorize:
+            await access.authorize_write(tx, principal, action, areas=areas, own=own)
+        outcome = await work(tx)
+        if request is not None:
+            await idempotency.store(tx, request, outcome)
+        # last: the feed's counter lock (Neo4j) is held from here to the commit only
+        committed[0] = await changes.record(tx, engine.dialect, outcome.changes, action, now)
+        return outcome
 
-    return await engine.write(guarded)
+    outcome = await engine.write(guarded)
+    changes.notify(engine, committed[0], action)
+    return outcome
 
 
 # ------------------------------------------------------------------------------------------------
@@ -81,13 +112,14 @@ async def create_pairing(engine: GraphEngine, principal: Principal, *, host_id: 
         level = rules.check_pairing_parties(rows, host_id, partner_id, pairing_type)
         row = _row("Pairing", {"id": pairing_id, "pairingType": pairing_type, "status": "ACTIVE", "level": level,
                                "forms": list(forms), "since": since, "validFrom": since}, "createPairing")
-        await tx.run(rules.pairing_create_write(engine.dialect, host_label, host_id, partner_label, partner_id,
-                                                row, since, now))
+        written = await tx.run(rules.pairing_create_write(engine.dialect, host_label, host_id, partner_label, partner_id,
+                                                          row, since, now))
         await rederive(tx, engine.dialect, [pairing_id])
         return Outcome(
             {"pairingId": pairing_id, "status": "ACTIVE"},
             [Warning_("PAIRING_WITHOUT_AGREEMENT",
                       "the pairing has no agreement in force yet; sign one with signAgreement (rule A5, 契约化共建)")],
+            [changes.created("Pairing", pairing_id, _path(written), _fields(row), ["PARTY_TO"])],
         )
 
     return await _write(engine, principal, "createPairing", work, areas=[host_id], own=[partner_id])
@@ -113,14 +145,15 @@ async def sign_agreement(engine: GraphEngine, principal: Principal, *, pairing_i
         row = _row("Agreement", {"id": agreement_id, "name": _text(name, "name", max_len=200), "agreementType": agreement_type,
                                  "status": "IN_FORCE", "scope": scope, "signedAt": signed_at, "validFrom": signed_at},
                    "signAgreement")
-        await tx.run(rules.agreement_write(engine.dialect, pairing_id, row, now))
+        written = await tx.run(rules.agreement_write(engine.dialect, pairing_id, row, now))
         by_label: dict[str, list[dict[str, Any]]] = {}
         for s in signers:
             role = "PARTY_A" if sides[s] == "HOST" else "PARTY_B"
             by_label.setdefault(labels[s], []).append({"id": s, "role": role, "signedAt": signed_at})
         for lab, rows in by_label.items():
             await tx.run(rules.signed_write(engine.dialect, agreement_id, lab, rows))
-        return Outcome({"agreementId": agreement_id, "pairingId": pairing_id, "status": "IN_FORCE"})
+        return Outcome({"agreementId": agreement_id, "pairingId": pairing_id, "status": "IN_FORCE"}, [],
+                       [changes.created("Agreement", agreement_id, _path(written), _fields(row), ["FORMALIZES", "SIGNED"])])
 
     return await _write(engine, principal, "signAgreement", work, areas=[pairing_id], own=signers)
 
@@ -132,9 +165,14 @@ async def terminate_pairing(engine: GraphEngine, principal: Principal, *, pairin
 
     async def work(tx: Tx) -> Outcome:
         previous = rules.check_terminate(await tx.run(rules.terminate_check(pairing_id)), pairing_id)
-        await tx.run(rules.terminate_write(pairing_id, now.date(), now))
+        written = await tx.run(rules.terminate_write(pairing_id, now.date(), now))
         await rederive(tx, engine.dialect, [pairing_id])
-        return Outcome({"pairingId": pairing_id, "status": "TERMINATED", "previousStatus": previous, "reason": reason})
+        path = _path(written)
+        done = [changes.updated("Pairing", pairing_id, path, ["status", "terminatedAt", "validTo"])]
+        done += [changes.updated("Agreement", a, path, ["status", "effectiveTo"])
+                 for a in sorted({a for r in written for a in (r.get("agreements") or []) if a})]
+        return Outcome({"pairingId": pairing_id, "status": "TERMINATED", "previousStatus": previous, "reason": reason},
+                       [], done)
 
     return await _write(engine, principal, "terminatePairing", work, areas=[pairing_id])
 
@@ -161,8 +199,9 @@ async def publish_demand(engine: GraphEngine, principal: Principal, *, publisher
                             publisher_id, category_ids)
         row = _row("Demand", {"id": demand_id, "name": name, "description": _text(description, "description"),
                               "status": "PUBLISHED", "publishedAt": today, "deadline": deadline}, "publishDemand")
-        await tx.run(rules.demand_write(engine.dialect, publisher_label, publisher_id, row, category_ids, now))
-        return Outcome({"demandId": demand_id, "status": "PUBLISHED"})
+        written = await tx.run(rules.demand_write(engine.dialect, publisher_label, publisher_id, row, category_ids, now))
+        return Outcome({"demandId": demand_id, "status": "PUBLISHED"}, [],
+                       [changes.created("Demand", demand_id, _path(written), _fields(row), ["PUBLISHES", "IN_CATEGORY"])])
 
     return await _write(engine, principal, "publishDemand", work, areas=[publisher_id], own=[publisher_id])
 
@@ -177,9 +216,11 @@ async def claim(engine: GraphEngine, principal: Principal, *, item_id: str, clai
         rows = await tx.run(rules.claim_check(item_label, item_id, claimant_label, claimant_id))
         new_status = rules.check_claim(rows, item_label, item_id, claimant_label, claimant_id, role)
         props = {"claimedAt": now.date(), "mode": mode, "role": role, "status": "ACTIVE", "completedAt": None}
-        await tx.run(rules.claim_write(engine.dialect, item_label, item_id, claimant_label, claimant_id, props,
-                                       new_status, now))
-        return Outcome({"itemId": item_id, "claimantId": claimant_id, "status": new_status, "role": role})
+        written = await tx.run(rules.claim_write(engine.dialect, item_label, item_id, claimant_label, claimant_id, props,
+                                                 new_status, now))
+        moved = ["status"] if new_status != rows[0].get("status") else []
+        return Outcome({"itemId": item_id, "claimantId": claimant_id, "status": new_status, "role": role}, [],
+                       [changes.updated(item_label, item_id, _path(written), moved, ["CLAIMED"])])
 
     return await _write(engine, principal, "claim", work, areas=[item_id], own=[claimant_id])
 
@@ -190,8 +231,9 @@ async def start_project(engine: GraphEngine, principal: Principal, *, project_id
 
     async def work(tx: Tx) -> Outcome:
         rules.check_project(await tx.run(rules.project_check(project_id)), project_id, "IN_PROGRESS")
-        await tx.run(rules.project_write(project_id, "IN_PROGRESS", {"startedAt": now.date()}, now))
-        return Outcome({"projectId": project_id, "status": "IN_PROGRESS"})
+        written = await tx.run(rules.project_write(project_id, "IN_PROGRESS", {"startedAt": now.date()}, now))
+        return Outcome({"projectId": project_id, "status": "IN_PROGRESS"}, [],
+                       [changes.updated("Project", project_id, _path(written), ["status", "startedAt"])])
 
     return await _write(engine, principal, "startProject", work, areas=[project_id], own=[project_id])
 
@@ -212,8 +254,9 @@ async def complete_project(engine: GraphEngine, principal: Principal, *, project
         if note:  # the model has no note property: the note is appended to the description, dated
             head = (row.get("description") or "").rstrip()
             sets["description"] = (head + "\n" if head else "") + f"[完成说明 / Completion note {completed_at.isoformat()}] {note}"
-        await tx.run(rules.project_write(project_id, "COMPLETED", sets, now, close_claims=completed_at))
-        return Outcome({"projectId": project_id, "status": "COMPLETED"})
+        written = await tx.run(rules.project_write(project_id, "COMPLETED", sets, now, close_claims=completed_at))
+        return Outcome({"projectId": project_id, "status": "COMPLETED"}, [],
+                       [changes.updated("Project", project_id, _path(written), ["status", *sets], ["CLAIMED"])])
 
     return await _write(engine, principal, "completeProject", work, areas=[project_id], own=[project_id])
 
@@ -240,11 +283,13 @@ async def evaluate(engine: GraphEngine, principal: Principal, *, pairing_id: str
         row = _row("Evaluation", {"id": evaluation_id, "evaluationType": "TWO_WAY_CO_BUILDING", "direction": direction,
                                   "year": year, "score": float(score), "satisfactionRate": satisfaction_rate,
                                   "outcome": outcome, "published": False}, "evaluate")
-        await tx.run(rules.evaluation_write(engine.dialect, pairing_id, evaluator_label, evaluator_id, target_label,
-                                            target, row, new_status, now))
+        written = await tx.run(rules.evaluation_write(engine.dialect, pairing_id, evaluator_label, evaluator_id, target_label,
+                                                      target, row, new_status, now))
+        done = [changes.created("Evaluation", evaluation_id, _path(written), _fields(row), ["GAVE", "OF", "ABOUT"])]
         if new_status != facts.status:
             await rederive(tx, engine.dialect, [pairing_id])
-        return Outcome({"evaluationId": evaluation_id, "pairingId": pairing_id, "status": new_status})
+            done.append(changes.updated("Pairing", pairing_id, _path(written, "pairingAreaPath"), ["status"]))
+        return Outcome({"evaluationId": evaluation_id, "pairingId": pairing_id, "status": new_status}, [], done)
 
     return await _write(engine, principal, "evaluate", work, areas=[pairing_id], own=[evaluator_id])
 
@@ -265,9 +310,9 @@ async def report_to_community(engine: GraphEngine, principal: Principal, *, pers
         if again:
             warnings.append(Warning_("ALREADY_REPORTED_HERE", f"{person_id} had already reported to this community; the report was updated"))
         props = {"reportType": "IN_SERVICE", "reportedAt": reported_at, "channel": channel, "status": "ACTIVE"}
-        await tx.run(rules.report_write(engine.dialect, person_id, org, props, now))
+        written = await tx.run(rules.report_write(engine.dialect, person_id, org, props, now))
         return Outcome({"personId": person_id, "communityId": community_id, "partyOrganizationId": org,
-                        "status": "ACTIVE"}, warnings)
+                        "status": "ACTIVE"}, warnings, [changes.updated("Person", person_id, _path(written), [], ["REPORTS_TO"])])
 
     return await _write(engine, principal, "reportToCommunity", work, areas=[community_id], own=[person_id])
 
@@ -289,51 +334,9 @@ async def record_service(engine: GraphEngine, principal: Principal, *, person_id
         total = rules.check_service(rows, person_id, at_id, for_id, hours)
         row = _row("ServiceRecord", {"id": record_id, "date": date, "hours": float(hours), "points": points,
                                      "description": _text(description, "description")}, "recordService")
-        await tx.run(rules.service_write(engine.dialect, person_id, at_label, at_id, for_label, for_id, row, now))
-        return Outcome({"serviceRecordId": record_id, "hoursThatDay": total})
+        written = await tx.run(rules.service_write(engine.dialect, person_id, at_label, at_id, for_label, for_id, row, now))
+        return Outcome({"serviceRecordId": record_id, "hoursThatDay": total}, [],
+                       [changes.created("ServiceRecord", record_id, _path(written), _fields(row),
+                                        ["PERFORMED", "AT"] + (["FOR"] if for_id else []))])
 
     return await _write(engine, principal, "recordService", work, areas=[at_id], own=[person_id])
-
-
-# ------------------------------------------------------------------------------------------------
-async def upsert_batch(engine: GraphEngine, principal: Principal, label_name: str, partner: str,
-                       items: Sequence[dict[str, Any]]) -> Outcome:
-    """Idempotent upsert of ``items`` keyed by (label, partner, externalId); full-record semantics."""
-    check_partner(partner)
-    action = f"upsert{label_name}"
-    regions = access.upsert_area_targets(principal, action, items)
-    if len(items) > MAX_UPSERT_ITEMS:
-        raise ValidationError(f"at most {MAX_UPSERT_ITEMS} items per call; got {len(items)}", field="items")
-    lab = model.label(label_name)
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        where = f"items[{i}]"
-        try:
-            ext = item.get("externalId")
-            node_id = external_node_id(label_name, partner, ext)
-            if node_id in seen:
-                raise ValidationError(f"{where}: externalId {ext!r} repeats items[{seen[node_id]}]", field="externalId")
-            seen[node_id] = i
-            values = {k: v for k, v in item.items() if v is not None}
-            values["id"] = node_id
-            rows.append(node_row(lab, values, where))
-        except ValidationError as exc:
-            raise ValidationError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}",
-                                  index=i, **{"field": exc.extensions.get("field")}) from None
-    ids = [r["id"] for r in rows]
-    if not rows:
-        return Outcome({"created": 0, "updated": 0, "unchanged": 0, "ids": []})
-    now = utcnow()
-
-    async def work(tx: Tx) -> Outcome:
-        existing = {r["id"] for r in await tx.run(rules.existing_ids(label_name, ids))}
-        result = await tx.run(upsert_nodes(engine.dialect, label_name, rows, now))
-        if any(r.get("regionId") for r in rows):
-            await tx.run(rules.area_from_region(label_name, ids))
-        changed = int(result[0]["changed"] or 0) if result else 0
-        created = len(ids) - len(existing)
-        updated = changed - created
-        return Outcome({"created": created, "updated": updated, "unchanged": len(ids) - created - updated, "ids": ids})
-
-    return await _write(engine, principal, action, work, areas=[*regions, *ids])

@@ -4,7 +4,10 @@ Each mutation is one write unit of work (:mod:`cobuild.resolvers.mutations`): ru
 inside the same transaction before anything is written, and a refused mutation writes nothing.
 Errors carry ``extensions.code`` (``PAIRING_DUPLICATE``, ``ALREADY_CLAIMED`` …) and ``rule``;
 soft rules come back as ``warnings`` in the payload. Batch ``upsert*`` fields key nodes by the
-integration partner's external id. Examples: ``docs/mutations.md``.
+integration partner's external id (:mod:`cobuild.schema.upserts`). Every mutation takes an
+idempotency key — the ``Idempotency-Key`` HTTP header or the ``clientMutationId`` argument — and
+prunes the change feed now and then after it committed (:func:`_run`). Examples:
+``docs/mutations.md``, ``docs/partners.md``.
 
 Annotations are evaluated at definition time (no ``from __future__ import annotations``) because
 the upsert inputs and fields are generated from the model.
@@ -12,35 +15,25 @@ the upsert inputs and fields are generated from the model.
 
 import datetime as dt
 import enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Awaitable, Callable, Optional
 
 import strawberry
 from strawberry.types import Info
 
-from cobuild.graph import model
+from cobuild.graph import changes, idempotency, model
+from cobuild.graph.compile import plain
 from cobuild.graph.rules import Outcome
 from cobuild.resolvers import mutations as run
+from cobuild.schema import upserts
+from cobuild.schema.filters import enum_for
 
 # ------------------------------------------------------------------------------------------------
-# Enums from the model (one Strawberry enum per model tuple)
+# Enums from the model: the entity layer's own enums (filters.enum_for), so each is defined once
 # ------------------------------------------------------------------------------------------------
-_ENUMS: dict[int, Any] = {}
-
-
 def model_enum(values: tuple[str, ...], owner: str, prop_name: str) -> Any:
-    """The GraphQL enum of ``owner.prop_name``'s model values — the entity layer's own enum when it
-    has one (``cobuild.schema.filters.enum_for``), so each enum is defined once in the schema."""
+    """The GraphQL enum of ``owner.prop_name``'s model values: the same enum filters and results use
+    (:func:`cobuild.schema.filters.enum_for`), with its values' 中文 / English descriptions."""
     prop = model.label(owner).prop(prop_name) if owner in model.LABELS_BY_NAME else model.rel(owner).prop(prop_name)
-    try:
-        from cobuild.schema.filters import enum_for
-    except ImportError:  # the entity layer is not there: define it here, under the same name
-        if id(values) not in _ENUMS:
-            from cobuild.graph.naming import enum_type_name
-
-            type_name = enum_type_name(values, owner, prop_name)
-            _ENUMS[id(values)] = strawberry.enum(enum.Enum(type_name, {v: v for v in values}), name=type_name,
-                                                 description=f"{prop.zh} / {prop.en}")
-        return _ENUMS[id(values)]
     return enum_for(values, owner, prop)
 
 
@@ -110,6 +103,7 @@ class PairingPayload:
     status: str = _f("结对的新状态", "The pairing's new status")
     pairing = _entity("Pairing", "pairing_id")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="签订协议结果 / Result of signing an agreement")
@@ -119,6 +113,7 @@ class AgreementPayload:
     pairing_id: strawberry.ID = _f("所确立的结对", "The pairing it formalises")
     status: str = _f("协议状态", "The agreement's status")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="发布需求结果 / Result of publishing a demand")
@@ -127,6 +122,7 @@ class DemandPayload:
     demand = _entity("Demand", "demand_id")
     status: str = _f("需求状态", "The demand's status")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="认领结果 / Result of a claim")
@@ -136,6 +132,7 @@ class ClaimPayload:
     role: str = _f("牵头/协助", "LEAD or SUPPORT")
     status: str = _f("被认领事项的新状态", "The item's new status")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="项目状态变更结果 / Result of a project state change")
@@ -144,6 +141,7 @@ class ProjectPayload:
     status: str = _f("项目的新状态", "The project's new status")
     project = _entity("Project", "project_id")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="评议结果 / Result of an evaluation")
@@ -153,6 +151,7 @@ class EvaluationPayload:
     pairing_id: strawberry.ID = _f("所评结对", "The pairing evaluated")
     status: str = _f("结对状态(整改时为 UNDER_RECTIFICATION)", "The pairing's status (UNDER_RECTIFICATION after a rectification outcome)")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="党员到社区报到结果 / Result of a party member reporting to a community")
@@ -162,6 +161,7 @@ class ReportPayload:
     party_organization_id: strawberry.ID = _f("报到的社区党组织", "The community party organisation reported to")
     status: str = _f("报到状态", "Report status")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 @strawberry.type(description="服务记录结果 / Result of recording a service")
@@ -170,14 +170,7 @@ class ServiceRecordPayload:
     service_record = _entity("ServiceRecord", "service_record_id")
     hours_that_day: float = _f("该党员当日累计时长", "The person's total hours on that day, this record included")
     warnings: list[MutationWarning] = _f("软性规则提示", "Soft-rule warnings")
-
-
-@strawberry.type(description="批量写入结果 / Result of a batch upsert")
-class UpsertPayload:
-    created: int = _f("新建数", "Nodes created")
-    updated: int = _f("更新数", "Nodes whose properties changed")
-    unchanged: int = _f("未变化数", "Nodes already up to date")
-    ids: list[strawberry.ID] = _f("各条目的 cobuild 编号(与输入顺序一致)", "cobuild ids, in input order")
+    client_mutation_id: Optional[str] = strawberry.field(default=None, description="调用方传入的幂等键 / The clientMutationId sent, echoed")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -249,125 +242,103 @@ class RecordServiceInput:
     description: Optional[str] = strawberry.field(default=None, description="说明 / Description")
 
 
-# ---- batch upsert inputs generated from the model -----------------------------------------------
-UPSERT_LABELS = ("AdminArea", "PartyOrganization", "Unit", "Demand", "Resource")
-_PY_TYPES: dict[model.PropType, Any] = {
-    model.PropType.STRING: str,
-    model.PropType.INT: int,
-    model.PropType.FLOAT: float,
-    model.PropType.BOOL: bool,
-    model.PropType.DATE: dt.date,
-    model.PropType.DATETIME: dt.datetime,
-    model.PropType.STRING_LIST: list[str],
-}
-_SKIP = ("id", "createdAt", "updatedAt", "externalId", "areaPath")  # areaPath is derived (authorization key)
+# ------------------------------------------------------------------------------------------------
+# Idempotency and prune-on-write around every mutation
+# ------------------------------------------------------------------------------------------------
+CMID = Annotated[Optional[str], strawberry.argument(name="clientMutationId", description=(
+    "幂等键:同一调用方以同键同内容重试,返回首次结果而不再写入 / Idempotency key: a retry by the same caller with the "
+    "same key and input returns the first answer without writing again (or send the Idempotency-Key header)"))]
 
 
-def _camel_to_snake(s: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in s)
+def _request(info: Info, operation: str, arguments: dict[str, Any], client_mutation_id: Optional[str]) -> Optional[idempotency.IdempotentRequest]:
+    """The call's idempotency key: ``clientMutationId``, else the ``Idempotency-Key`` header (which
+    covers one mutation field: a document with several uses it once per response key)."""
+    settings = info.context.settings
+    if client_mutation_id is not None:
+        key = idempotency.check_key(client_mutation_id, "clientMutationId")
+    else:
+        request = info.context.request
+        header = request.headers.get("idempotency-key") if request is not None else None
+        if header is None:
+            return None
+        key = f"{idempotency.check_key(header, 'Idempotency-Key')}\x1f{info.path.key}"
+    return idempotency.IdempotentRequest(
+        key=key, principal=idempotency.principal_scope(info.context.principal), operation=operation,
+        request_hash=idempotency.request_hash(operation, arguments),
+        ttl_s=float(getattr(settings, "idempotency_ttl_s", 86_400)))
 
 
-def upsert_input(label_name: str) -> Any:
-    """``<Label>UpsertInput``: ``externalId`` plus every other property of the label, optional."""
-    lab = model.label(label_name)
-    ann: dict[str, Any] = {"external_id": str}
-    ns: dict[str, Any] = {"external_id": _f("合作方外部编号(同一编号写入同一节点)", "The partner's external id (the same id always writes the same node)")}
-    for p in lab.all_props:
-        if p.name in _SKIP:
-            continue
-        attr = _camel_to_snake(p.name)
-        ann[attr] = Optional[_PY_TYPES[p.type]]
-        allowed = f" ({'|'.join(p.enum)})" if p.enum else ""
-        req = "(必填)" if p.required else ""
-        ns[attr] = strawberry.field(default=strawberry.UNSET, name=p.name,
-                                    description=f"{p.zh}{req} / {p.en}{' (required)' if p.required else ''}{allowed}")
-    ns["__annotations__"] = ann
-    ns["__doc__"] = f"{lab.zh}批量写入条目 / {lab.en}: one item of a batch upsert"
-    cls = type(f"{label_name}UpsertInput", (), ns)
-    return strawberry.input(cls, description=f"{lab.zh}批量写入条目 / {lab.en}: one item of a batch upsert (full record)")
-
-
-UPSERT_INPUTS = {lab: upsert_input(lab) for lab in UPSERT_LABELS}
-
-
-def _item_dict(label_name: str, item: Any) -> dict[str, Any]:
-    lab = model.label(label_name)
-    out = {"externalId": item.external_id}
-    for p in lab.all_props:
-        if p.name not in _SKIP:
-            value = getattr(item, _camel_to_snake(p.name))
-            out[p.name] = None if value is strawberry.UNSET else value
-    return out
-
-
-def _upsert_field(label_name: str) -> Any:
-    input_cls = UPSERT_INPUTS[label_name]
-    lab = model.label(label_name)
-
-    async def resolver(
-        info: Info,
-        partner: Annotated[str, _arg("合作方代码(小写字母、数字、-、_)", "Partner key (lower-case letters, digits, - and _)")],
-        items: Annotated[list[input_cls], _arg("条目(最多500条)", "Items (at most 500)")],  # type: ignore[valid-type]
-    ) -> UpsertPayload:
-        o = await run.upsert_batch(info.context.engine, info.context.principal, label_name, partner, [_item_dict(label_name, i) for i in items])
-        return UpsertPayload(created=o.ids["created"], updated=o.ids["updated"], unchanged=o.ids["unchanged"],
-                             ids=[strawberry.ID(i) for i in o.ids["ids"]])
-
-    plural = {"AdminArea": "AdminAreas", "PartyOrganization": "PartyOrganizations", "Unit": "Units",
-              "Demand": "Demands", "Resource": "Resources"}[label_name]
-    return strawberry.mutation(
-        resolver=resolver, name=f"upsert{plural}",
-        description=(f"按合作方外部编号批量写入{lab.zh}(幂等;整条记录覆盖) / Upsert {lab.en} records by the partner's "
-                     "external id (idempotent; each item is the full record; id = prefix:x-<partner>-<sha1(externalId)[:12]>)"),
-    )
+async def _run(info: Info, operation: str, arguments: dict[str, Any], client_mutation_id: Optional[str],
+               call: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    """One mutation call: its idempotency key in force, then prune-on-write of the change feed."""
+    with idempotency.using(_request(info, operation, arguments, client_mutation_id)):
+        outcome = await call()
+    settings = info.context.settings
+    await changes.maybe_prune(info.context.engine, float(getattr(settings, "change_retention_days", 30)),
+                              float(getattr(settings, "change_prune_interval_s", 3600)))
+    return outcome
 
 
 # ------------------------------------------------------------------------------------------------
 # Mutation root
 # ------------------------------------------------------------------------------------------------
-@strawberry.type(description="写操作(每个操作一个事务;失败不写入任何内容) / Mutations (one transaction each; a failed mutation writes nothing)")
+@strawberry.type(description="写操作(每个操作一个事务;失败不写入任何内容;均可带幂等键) / Mutations (one transaction each; a failed mutation writes nothing; each takes an idempotency key)")
 class Mutation:
     @strawberry.mutation(description="新建结对(规则 A1、A2、A5;派生共建边同步更新) / Create a pairing (rules A1, A2, A5; derived co-building edges are recomputed)")
-    async def create_pairing(self, info: Info, input: Annotated[CreatePairingInput, _arg("结对内容", "The pairing")]) -> PairingPayload:
-        o = await run.create_pairing(info.context.engine, info.context.principal, host_id=input.host_id, partner_id=input.partner_id,
-                                     pairing_type=_v(input.pairing_type), forms=_v(input.forms), since=input.since)
-        return PairingPayload(pairing_id=o.ids["pairingId"], status=o.ids["status"], warnings=_warnings(o))
+    async def create_pairing(self, info: Info, input: Annotated[CreatePairingInput, _arg("结对内容", "The pairing")],
+                             client_mutation_id: CMID = None) -> PairingPayload:
+        o = await _run(info, "createPairing", {"input": plain(input)}, client_mutation_id, lambda: run.create_pairing(
+            info.context.engine, info.context.principal, host_id=input.host_id, partner_id=input.partner_id,
+            pairing_type=_v(input.pairing_type), forms=_v(input.forms), since=input.since))
+        return PairingPayload(pairing_id=o.ids["pairingId"], status=o.ids["status"], warnings=_warnings(o),
+                              client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="签订共建协议(规则 A3、A7) / Sign an agreement formalising a pairing (rules A3, A7)")
-    async def sign_agreement(self, info: Info, input: Annotated[SignAgreementInput, _arg("协议内容", "The agreement")]) -> AgreementPayload:
-        o = await run.sign_agreement(info.context.engine, info.context.principal, pairing_id=input.pairing_id, agreement_type=_v(input.agreement_type),
-                                     scope=_v(input.scope), signer_ids=list(input.signer_ids), signed_at=input.signed_at,
-                                     name=input.name)
+    async def sign_agreement(self, info: Info, input: Annotated[SignAgreementInput, _arg("协议内容", "The agreement")],
+                             client_mutation_id: CMID = None) -> AgreementPayload:
+        o = await _run(info, "signAgreement", {"input": plain(input)}, client_mutation_id, lambda: run.sign_agreement(
+            info.context.engine, info.context.principal, pairing_id=input.pairing_id, agreement_type=_v(input.agreement_type),
+            scope=_v(input.scope), signer_ids=list(input.signer_ids), signed_at=input.signed_at, name=input.name))
         return AgreementPayload(agreement_id=o.ids["agreementId"], pairing_id=o.ids["pairingId"], status=o.ids["status"],
-                                warnings=_warnings(o))
+                                warnings=_warnings(o), client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="终止结对(规则 A8;须先关闭其未完成项目) / Terminate a pairing (rule A8; its open projects must be closed first)")
     async def terminate_pairing(
         self, info: Info,
         pairing_id: Annotated[strawberry.ID, _arg("结对编号", "Pairing id")],
         reason: Annotated[str, _arg("终止原因", "Reason for terminating")],
+        client_mutation_id: CMID = None,
     ) -> PairingPayload:
-        o = await run.terminate_pairing(info.context.engine, info.context.principal, pairing_id=pairing_id, reason=reason)
-        return PairingPayload(pairing_id=o.ids["pairingId"], status=o.ids["status"], warnings=_warnings(o))
+        o = await _run(info, "terminatePairing", {"pairingId": pairing_id, "reason": reason}, client_mutation_id,
+                       lambda: run.terminate_pairing(info.context.engine, info.context.principal, pairing_id=pairing_id, reason=reason))
+        return PairingPayload(pairing_id=o.ids["pairingId"], status=o.ids["status"], warnings=_warnings(o),
+                              client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="发布需求(规则 D3) / Publish a demand (rule D3)")
-    async def publish_demand(self, info: Info, input: Annotated[PublishDemandInput, _arg("需求内容", "The demand")]) -> DemandPayload:
-        o = await run.publish_demand(info.context.engine, info.context.principal, publisher_id=input.publisher_id, name=input.name,
-                                     description=input.description, category_ids=list(input.category_ids),
-                                     deadline=input.deadline)
-        return DemandPayload(demand_id=o.ids["demandId"], status=o.ids["status"], warnings=_warnings(o))
+    async def publish_demand(self, info: Info, input: Annotated[PublishDemandInput, _arg("需求内容", "The demand")],
+                             client_mutation_id: CMID = None) -> DemandPayload:
+        o = await _run(info, "publishDemand", {"input": plain(input)}, client_mutation_id, lambda: run.publish_demand(
+            info.context.engine, info.context.principal, publisher_id=input.publisher_id, name=input.name,
+            description=input.description, category_ids=list(input.category_ids), deadline=input.deadline))
+        return DemandPayload(demand_id=o.ids["demandId"], status=o.ids["status"], warnings=_warnings(o),
+                             client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="认领需求、项目或微心愿(规则 D1、D2、D4、D9;并发安全) / Claim a demand, project or micro-wish (rules D1, D2, D4, D9; safe under concurrent claims)")
-    async def claim(self, info: Info, input: Annotated[ClaimInput, _arg("认领内容", "The claim")]) -> ClaimPayload:
-        o = await run.claim(info.context.engine, info.context.principal, item_id=input.item_id, claimant_id=input.claimant_id,
-                            mode=_v(input.mode), role=_v(input.role))
+    async def claim(self, info: Info, input: Annotated[ClaimInput, _arg("认领内容", "The claim")],
+                    client_mutation_id: CMID = None) -> ClaimPayload:
+        o = await _run(info, "claim", {"input": plain(input)}, client_mutation_id, lambda: run.claim(
+            info.context.engine, info.context.principal, item_id=input.item_id, claimant_id=input.claimant_id,
+            mode=_v(input.mode), role=_v(input.role)))
         return ClaimPayload(item_id=o.ids["itemId"], claimant_id=o.ids["claimantId"], role=o.ids["role"],
-                            status=o.ids["status"], warnings=_warnings(o))
+                            status=o.ids["status"], warnings=_warnings(o), client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="项目开始实施(CLAIMED → IN_PROGRESS) / Start a project (CLAIMED → IN_PROGRESS)")
-    async def start_project(self, info: Info, project_id: Annotated[strawberry.ID, _arg("项目编号", "Project id")]) -> ProjectPayload:
-        o = await run.start_project(info.context.engine, info.context.principal, project_id=project_id)
-        return ProjectPayload(project_id=o.ids["projectId"], status=o.ids["status"], warnings=_warnings(o))
+    async def start_project(self, info: Info, project_id: Annotated[strawberry.ID, _arg("项目编号", "Project id")],
+                            client_mutation_id: CMID = None) -> ProjectPayload:
+        o = await _run(info, "startProject", {"projectId": project_id}, client_mutation_id,
+                       lambda: run.start_project(info.context.engine, info.context.principal, project_id=project_id))
+        return ProjectPayload(project_id=o.ids["projectId"], status=o.ids["status"], warnings=_warnings(o),
+                              client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="项目完成(IN_PROGRESS → COMPLETED;须有服务记录或完成说明,规则 D5) / Complete a project (IN_PROGRESS → COMPLETED; needs a service record or a note, rule D5)")
     async def complete_project(
@@ -375,36 +346,55 @@ class Mutation:
         project_id: Annotated[strawberry.ID, _arg("项目编号", "Project id")],
         completed_at: Annotated[Optional[dt.date], _arg("完成日期(默认今天)", "Completed on (default: today)")] = None,
         note: Annotated[Optional[str], _arg("完成说明(无服务记录时必填)", "Completion note (required when no service record exists)")] = None,
+        client_mutation_id: CMID = None,
     ) -> ProjectPayload:
-        o = await run.complete_project(info.context.engine, info.context.principal, project_id=project_id, completed_at=completed_at, note=note)
-        return ProjectPayload(project_id=o.ids["projectId"], status=o.ids["status"], warnings=_warnings(o))
+        o = await _run(info, "completeProject", {"projectId": project_id, "completedAt": completed_at, "note": note},
+                       client_mutation_id, lambda: run.complete_project(
+                           info.context.engine, info.context.principal, project_id=project_id, completed_at=completed_at, note=note))
+        return ProjectPayload(project_id=o.ids["projectId"], status=o.ids["status"], warnings=_warnings(o),
+                              client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="双向评议(规则 E3、E4、E6、E7) / Two-way evaluation (rules E3, E4, E6, E7)")
-    async def evaluate(self, info: Info, input: Annotated[EvaluateInput, _arg("评议内容", "The evaluation")]) -> EvaluationPayload:
-        o = await run.evaluate(info.context.engine, info.context.principal, pairing_id=input.pairing_id, evaluator_id=input.evaluator_id,
-                               direction=_v(input.direction), year=input.year, score=input.score,
-                               satisfaction_rate=input.satisfaction_rate, outcome=_v(input.outcome))
+    async def evaluate(self, info: Info, input: Annotated[EvaluateInput, _arg("评议内容", "The evaluation")],
+                       client_mutation_id: CMID = None) -> EvaluationPayload:
+        o = await _run(info, "evaluate", {"input": plain(input)}, client_mutation_id, lambda: run.evaluate(
+            info.context.engine, info.context.principal, pairing_id=input.pairing_id, evaluator_id=input.evaluator_id,
+            direction=_v(input.direction), year=input.year, score=input.score,
+            satisfaction_rate=input.satisfaction_rate, outcome=_v(input.outcome)))
         return EvaluationPayload(evaluation_id=o.ids["evaluationId"], pairing_id=o.ids["pairingId"],
-                                 status=o.ids["status"], warnings=_warnings(o))
+                                 status=o.ids["status"], warnings=_warnings(o), client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="在职党员到社区报到(规则 M1、M2) / An in-service party member reports to a community (rules M1, M2)")
-    async def report_to_community(self, info: Info, input: Annotated[ReportToCommunityInput, _arg("报到内容", "The report")]) -> ReportPayload:
-        o = await run.report_to_community(info.context.engine, info.context.principal, person_id=input.person_id, community_id=input.community_id,
-                                          reported_at=input.reported_at, channel=input.channel)
+    async def report_to_community(self, info: Info, input: Annotated[ReportToCommunityInput, _arg("报到内容", "The report")],
+                                  client_mutation_id: CMID = None) -> ReportPayload:
+        o = await _run(info, "reportToCommunity", {"input": plain(input)}, client_mutation_id, lambda: run.report_to_community(
+            info.context.engine, info.context.principal, person_id=input.person_id, community_id=input.community_id,
+            reported_at=input.reported_at, channel=input.channel))
         return ReportPayload(person_id=o.ids["personId"], community_id=o.ids["communityId"],
                              party_organization_id=o.ids["partyOrganizationId"], status=o.ids["status"],
-                             warnings=_warnings(o))
+                             warnings=_warnings(o), client_mutation_id=client_mutation_id)
 
     @strawberry.mutation(description="记录志愿服务(规则 PT5) / Record a volunteer service (rule PT5)")
-    async def record_service(self, info: Info, input: Annotated[RecordServiceInput, _arg("服务内容", "The service")]) -> ServiceRecordPayload:
-        o = await run.record_service(info.context.engine, info.context.principal, person_id=input.person_id, date=input.date, hours=input.hours,
-                                     points=input.points, at_id=input.at_id, for_id=input.for_id,
-                                     description=input.description)
+    async def record_service(self, info: Info, input: Annotated[RecordServiceInput, _arg("服务内容", "The service")],
+                             client_mutation_id: CMID = None) -> ServiceRecordPayload:
+        o = await _run(info, "recordService", {"input": plain(input)}, client_mutation_id, lambda: run.record_service(
+            info.context.engine, info.context.principal, person_id=input.person_id, date=input.date, hours=input.hours,
+            points=input.points, at_id=input.at_id, for_id=input.for_id, description=input.description))
         return ServiceRecordPayload(service_record_id=o.ids["serviceRecordId"], hours_that_day=o.ids["hoursThatDay"],
-                                    warnings=_warnings(o))
+                                    warnings=_warnings(o), client_mutation_id=client_mutation_id)
 
-    upsert_admin_areas = _upsert_field("AdminArea")
-    upsert_party_organizations = _upsert_field("PartyOrganization")
-    upsert_units = _upsert_field("Unit")
-    upsert_demands = _upsert_field("Demand")
-    upsert_resources = _upsert_field("Resource")
+    # batch upserts by external id (cobuild.schema.upserts), one per record a partner may own
+    upsert_admin_areas = upserts.upsert_field("AdminArea", _run)
+    upsert_party_organizations = upserts.upsert_field("PartyOrganization", _run)
+    upsert_units = upserts.upsert_field("Unit", _run)
+    upsert_persons = upserts.upsert_field("Person", _run)
+    upsert_pairings = upserts.upsert_field("Pairing", _run)
+    upsert_agreements = upserts.upsert_field("Agreement", _run)
+    upsert_demands = upserts.upsert_field("Demand", _run)
+    upsert_resources = upserts.upsert_field("Resource", _run)
+    upsert_projects = upserts.upsert_field("Project", _run)
+    upsert_micro_wishes = upserts.upsert_field("MicroWish", _run)
+    upsert_service_records = upserts.upsert_field("ServiceRecord", _run)
+    upsert_evaluations = upserts.upsert_field("Evaluation", _run)
+    upsert_venues = upserts.upsert_field("Venue", _run)
+    upsert_alliances = upserts.upsert_field("Alliance", _run)

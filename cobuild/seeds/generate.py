@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from cobuild.graph import model
+from cobuild.graph.changes import record_marker
 from cobuild.seeds.regions import fill_area_paths
 
 BASE_DATE = dt.date(2026, 1, 1)
@@ -733,6 +734,7 @@ async def load_generated(
     nodes, rels = generate(scale, seed)
     t1 = time.perf_counter()
     counts = await engine.bulk_load(nodes, rels, progress)
+    await record_marker(engine, "generate")  # the change feed: one RELOADED marker for the bulk load
     t2 = time.perf_counter()
     n_nodes = sum(counts.get(k, 0) for k in nodes)
     n_rels = sum(counts.get(k, 0) for k in rels)
@@ -775,6 +777,7 @@ async def run_generate_cli(engine: Any, scale: str, seed: int, console: Any) -> 
 
         t1 = time.perf_counter()
         counts = await engine.bulk_load(nodes, rels, progress)
+        await record_marker(engine, "generate")  # the change feed: one RELOADED marker for the bulk load
         load_s = time.perf_counter() - t1
         bar.update(task, completed=total, current="done")
     n_nodes = sum(counts.get(k, 0) for k in nodes)

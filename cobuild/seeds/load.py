@@ -21,7 +21,8 @@ from typing import Any, Callable
 import yaml
 
 from cobuild.errors import ValidationError
-from cobuild.graph import model
+from cobuild.graph import changes, model
+from cobuild.graph.cypher import Params, Statement, name
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
 from cobuild.graph.upsert import merge_rels, upsert_nodes
@@ -30,7 +31,7 @@ from cobuild.seeds.regions import fill_regions
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCES = ("F000", "F001", "F002", "F003", "F004", "SYNTHETIC")
-BATCH = 500
+BATCH = 500  # rows per upsert statement unless the engine says otherwise (``GraphEngine.write_batch``)
 STAT_COLUMNS = ("id", "scope", "metric", "name", "value", "valueMax", "unit", "qualifier", "asOf", "quote", "source")
 
 
@@ -77,7 +78,9 @@ def _add_rel(ds: Dataset, rel_name: str, rec: dict[str, Any], where: str) -> Non
     rt = model.rel(rel_name)
     if rt.derived:
         raise ValidationError(f"{where}: {rel_name} is derived from pairings and cannot be loaded", field="type", code="DERIVED_EDGE_READONLY")
-    _source(rec, where)
+    src = _source(rec, where)
+    if any(p.name == "sourceRefs" for p in rt.props):  # relationships that keep their sources (PART_OF)
+        rec["sourceRefs"] = list(dict.fromkeys([src, *(rec.pop("sourceRefs", None) or [])]))
     row = rel_row(rt, rec, where)
     ds.rels[(rel_name, row["fromLabel"], row["toLabel"])].append(row)
 
@@ -133,6 +136,17 @@ def read_dataset(data_dir: Path = DATA_DIR) -> Dataset:
     return ds
 
 
+def drop_other_parents(rows: list[dict[str, Any]]) -> Statement:
+    """Delete a seed area's PART_OF edges to any parent other than the dataset's: the tree is strict
+    (one parent), and a store loaded before a placement was corrected (the seed audit moved 花样年·别样城
+    from 双流区 to a community) would otherwise keep the old parent beside the new one."""
+    params = Params()
+    rows_p = params.add([{"from": r["from"], "to": r["to"]} for r in rows])
+    area, part_of = name("AdminArea"), name("PART_OF")
+    return Statement(f"UNWIND {rows_p} AS r MATCH (a:{area} {{`id`: r.`from`}})-[e:{part_of}]->(b:{area}) "
+                     f"WHERE b.`id` <> r.`to` DELETE e", params.values, label="seed: drop stale parents")
+
+
 @dataclass(frozen=True)
 class LoadReport:
     nodes: int
@@ -146,23 +160,30 @@ async def load(engine: GraphEngine, data_dir: Path = DATA_DIR, progress: Callabl
     now = dt.datetime.now(dt.timezone.utc)
     pairing_ids = [r["id"] for r in ds.nodes.get("Pairing", [])]
 
+    batch = engine.write_batch or BATCH
+
     async def work(tx: Tx) -> LoadReport:
         changed = 0
         for label_name, rows in ds.nodes.items():
-            for i in range(0, len(rows), BATCH):
-                res = await tx.run(upsert_nodes(engine.dialect, label_name, rows[i : i + BATCH], now))
+            for i in range(0, len(rows), batch):
+                res = await tx.run(upsert_nodes(engine.dialect, label_name, rows[i : i + batch], now))
                 changed += int(res[0]["changed"] or 0)
             if progress:
                 progress(f"{label_name}: {len(rows)}")
         for (rel_name, a, b), rows in ds.rels.items():
-            for i in range(0, len(rows), BATCH):
-                chunk = rows[i : i + BATCH]
+            rows = sorted(rows, key=lambda r: (r["from"], r["to"]))  # by start node: locks taken in one order
+            for i in range(0, len(rows), batch):
+                chunk = rows[i : i + batch]
                 res = await tx.run(merge_rels(engine.dialect, rel_name, a, b, chunk))
                 if int(res[0]["n"]) != len(chunk):
                     raise ValidationError(f"{rel_name} {a}->{b}: some endpoints were not written", field="from")
             if progress:
                 progress(f"{rel_name} {a}->{b}: {len(rows)}")
+        parents = ds.rels.get(("PART_OF", "AdminArea", "AdminArea"), [])
+        if parents:
+            await tx.run(drop_other_parents(parents))
         derived = await rederive(tx, engine.dialect, pairing_ids)
+        await changes.record(tx, engine.dialect, [changes.reloaded()], "seed", now)  # one marker, not one event per row
         return LoadReport(ds.node_count, ds.rel_count, changed, derived)
 
     return await engine.write(work)

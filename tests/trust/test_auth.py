@@ -190,3 +190,16 @@ async def test_real_app_passes_principal_to_context(make_client, tmp_path, caplo
         assert r.status_code == 401
     finally:
         CobuildGraphQL.get_context = original  # type: ignore[method-assign]
+
+
+async def test_two_credentials_are_refused(tmp_path):
+    """docs/security.md: a request carries at most one credential; two are refused, never one picked."""
+    _rec, key = KeyStore(tmp_path / "keys.json").create(role="admin", name="ops")
+    token = _hs({"sub": "x", "role": "analyst", "exp": int(time.time()) + 60})
+    async with _echo_client(tmp_path, jwt_secret=SECRET) as c:
+        assert (await c.get("/graphql", headers={"X-API-Key": key})).json()["role"] == "admin"
+        assert (await c.get("/graphql", headers={"Authorization": f"Bearer {token}"})).json()["role"] == "analyst"
+        r = await c.get("/graphql", headers={"X-API-Key": key, "Authorization": f"Bearer {token}"})
+        assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "AMBIGUOUS_CREDENTIALS"
+        assert r.json()["errors"][0]["extensions"]["requestId"] == r.headers["x-request-id"]
+

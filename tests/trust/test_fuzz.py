@@ -5,8 +5,11 @@ Query and Mutation, random arguments — right types, wrong types, huge and nega
 floats, unicode, empty strings, nulls, real ids from the store, unknown enum values — inline or as
 variables (sometimes declared with the wrong type), random selections nested at random depths
 (sometimes past the depth limit), inline fragments on interfaces, and aliases; sent with a random
-credential (anonymous, admin, district, unit, analyst). Two more properties: raw documents made of
-GraphQL-ish tokens, and arbitrary JSON variables for valid documents.
+credential (anonymous, admin, district, unit, analyst). More properties: raw documents made of
+GraphQL-ish tokens; arbitrary JSON variables for valid documents; text from every Unicode general
+category (lone surrogates included, which must answer 400 ``INVALID_UNICODE``) in variables, literals
+and escaped literals; raw byte bodies and damaged real bodies under several content types and methods;
+raw bytes in GET query strings.
 
 One app over one copy of the seed network serves every example (module fixture, own event loop);
 ``FUZZ_EXAMPLES`` scales the number of examples (default: ~3,000 in total).
@@ -17,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import quote_from_bytes
 
 import httpx
 import pytest
@@ -63,11 +68,9 @@ class Env:
 
     def post(self, body: Any, role: str = "anonymous", raw: bytes | None = None) -> httpx.Response:
         headers = {"x-api-key": self.keys[role]} if role in self.keys else {}
-        if raw is not None:
-            headers["content-type"] = "application/json"
-            coro = self.http.post("/graphql", content=raw, headers=headers)
-        else:
-            coro = self.http.post("/graphql", json=body, headers=headers)
+        headers["content-type"] = "application/json"
+        # json.dumps escapes non-ASCII, so lone surrogates travel as \uXXXX (httpx's json= cannot encode them)
+        coro = self.http.post("/graphql", content=raw if raw is not None else json.dumps(body).encode("ascii"), headers=headers)
         return self.loop.run_until_complete(coro)
 
 
@@ -135,6 +138,7 @@ def check(resp: httpx.Response, sent: Any) -> None:
 # Values
 # ------------------------------------------------------------------------------------------------
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=24)
+ANY_TEXT = st.text(alphabet=st.characters(categories=None, exclude_categories=()), max_size=24)  # surrogates included
 ODD_STRINGS = st.sampled_from(["", " ", "\u3000", "null", "'", '"', "\\", "`", "$x", "0", "-1", "9" * 40, "area:",
                                "unit:", "a" * 5000, "紫东阁社区", "\u202e\u0000\n\t", "%", "_", "*", "[]", "{}"])
 INTS = st.one_of(st.integers(-3, 150), st.sampled_from([0, -1, 2**31 - 1, 2**31, -2**31 - 1, 2**53 + 1, 2**63, 10**30]))
@@ -181,6 +185,8 @@ class Gen:
         if n == "ID" or name.lower().endswith(("id", "ids")):
             real = st.sampled_from(self.env.ids)
             return self.d(st.one_of(real, real, real, TEXT, ODD_STRINGS) if self.valid else st.one_of(real, TEXT, ODD_STRINGS))
+        if not self.valid:  # documents allowed mistakes also get text from every Unicode category, lone surrogates too
+            return self.d(st.one_of(TEXT, ODD_STRINGS, st.sampled_from(self.env.ids), ANY_TEXT))
         return self.d(st.one_of(TEXT, ODD_STRINGS, st.sampled_from(self.env.ids)))
 
     def value(self, t: Any, name: str, depth: int) -> Any:
@@ -292,7 +298,7 @@ def test_generated_documents_never_fail_internally(env: Env, data: Any) -> None:
 # ------------------------------------------------------------------------------------------------
 TOKENS = st.sampled_from(["{", "}", "(", ")", "[", "]", ":", "$", "...", "@", "!", "=", "|", "&", ",", "query", "mutation",
                           "fragment", "on", "subscription", "units", "unit", "node", "id", "name", "edges", "first",
-                          "where", "__schema", "__type", "__typename", "claim", "input", "coBuilders", "1", "-1",
+                          "where", "__schema", "__type", "__typename", "claim", "input", "communityCoBuilders", "1", "-1",
                           "1e999", '"x"', '"""block"""', "null", "true", "#c\n", "\u00e9", "\ufeff", "\\"])
 RAW = st.one_of(st.lists(TOKENS, max_size=60).map(" ".join), TEXT)
 
@@ -328,28 +334,158 @@ def test_arbitrary_variables_never_fail_internally(env: Env, doc: str, variables
     check(env.post(body, role), {"role": role, **body})
 
 
+# ------------------------------------------------------------------------------------------------
+# Every Unicode category (surrogates included) in variables and literals; raw bytes as bodies
+# ------------------------------------------------------------------------------------------------
+UNICODE_CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi",
+                      "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn")
+STRING_DOCS = [  # (document with a variable $s, the same with the value written as a literal at @)
+    ("query($s: ID!) { node(id: $s) { id } }", "{ node(id: @) { id } }"),
+    ("query($s: String!) { search(text: $s, first: 3) { __typename } }", "{ search(text: @, first: 3) { __typename } }"),
+    ("query($s: String) { units(first: 3, where: {name: {contains: $s}}) { totalCount } }",
+     "{ units(first: 3, where: {name: {contains: @}}) { totalCount } }"),
+    ("query($s: [String!]) { adminAreas(where: {name: {in: $s}}) { totalCount } }",
+     "{ adminAreas(where: {name: {in: [@]}}) { totalCount } }"),
+    ("mutation($s: String!) { upsertUnits(partner: \"fuzz\", items: [{externalId: $s, name: $s, aliases: [$s]}]) { created ids } }",
+     "mutation { upsertUnits(partner: \"fuzz\", items: [{externalId: @, name: @}]) { created ids } }"),
+]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _post_raw(env: Env, content: bytes, role: str, content_type: str | None = "application/json",
+              method: str = "POST", path: str = "/graphql") -> httpx.Response:
+    headers = {"x-api-key": env.keys[role]} if role in env.keys else {}
+    if content_type is not None:
+        headers["content-type"] = content_type
+    return env.loop.run_until_complete(env.http.request(method, path, content=content, headers=headers))
+
+
+@pytest.mark.parametrize("category", UNICODE_CATEGORIES)
+@settings(FUZZ, max_examples=int(20 * SCALE))
+@given(data=st.data())
+def test_every_unicode_category_in_variables_and_literals(env: Env, category: str, data: Any) -> None:
+    """Text drawn from one Unicode general category, mixed with ordinary text, sent as a variable, a
+    literal written out, or a literal of ``\\uXXXX`` escapes. Lone surrogates (``Cs``) must answer
+    400 ``INVALID_UNICODE``; everything else any coded answer but ``INTERNAL`` and never a 500."""
+    text = data.draw(st.text(st.characters(categories=[category]), min_size=1, max_size=12), label="text")
+    text = data.draw(TEXT, label="before") + text + data.draw(TEXT, label="after")
+    var_doc, lit_doc = data.draw(st.sampled_from(STRING_DOCS), label="document")
+    form = data.draw(st.sampled_from(["variable", "literal", "escaped literal"]), label="form")
+    if form == "variable":
+        body: dict[str, Any] = {"query": var_doc, "variables": {"s": [text] if "[String!]" in var_doc else text}}
+    else:
+        written = json.dumps(text, ensure_ascii=form == "escaped literal")  # a GraphQL string literal
+        body = {"query": lit_doc.replace("@", written)}
+    role = data.draw(st.sampled_from(["anonymous", "admin"]), label="role")
+    resp = _post_raw(env, _dumps(body), role)
+    check(resp, {"role": role, **body})
+    arrived = json.loads(json.dumps(text))  # what the server decodes: JSON joins an adjacent surrogate pair
+    if _LONE_SURROGATE.search(arrived):
+        assert resp.status_code == 400, (resp.status_code, resp.text[:300])
+        assert resp.json()["errors"][0]["extensions"]["code"] == "INVALID_UNICODE", resp.text[:300]
+
+
+def _mutated(data: Any) -> bytes:
+    """A real request body with random bytes put in, cut out or replaced somewhere."""
+    doc = data.draw(st.sampled_from(VALID + [d for d, _ in STRING_DOCS]), label="document")
+    raw = json.dumps({"query": doc, "variables": {"id": "unit:x", "first": 2, "s": "紫东阁"}}, ensure_ascii=False).encode()
+    i = data.draw(st.integers(0, len(raw)), label="at")
+    j = data.draw(st.integers(i, min(len(raw), i + 8)), label="to")
+    return raw[:i] + data.draw(st.binary(max_size=8), label="bytes") + raw[j:]
+
+
+@settings(FUZZ, max_examples=int(500 * SCALE))
+@given(data=st.data())
+def test_raw_byte_bodies_never_fail_internally(env: Env, data: Any) -> None:
+    """Arbitrary bytes and damaged real bodies, under several content types and methods: a coded
+    4xx (``INVALID_UNICODE`` exactly when a JSON body is not UTF-8) or a GraphQL answer, never a 500."""
+    content = data.draw(st.binary(max_size=300), label="bytes") if data.draw(st.booleans(), label="random") else _mutated(data)
+    content_type = data.draw(st.sampled_from(["application/json", "application/json; charset=utf-8", None, "text/plain",
+                                              "application/graphql-response+json", "multipart/form-data"]), label="type")
+    method = data.draw(st.sampled_from(["POST"] * 6 + ["PUT", "PATCH"]), label="method")
+    role = data.draw(st.sampled_from(["anonymous", "admin"]), label="role")
+    resp = _post_raw(env, content, role, content_type, method)
+    check(resp, {"method": method, "type": content_type, "bytes": content.hex()[:800]})
+    assert resp.status_code in (200, 400, 405, 415), (resp.status_code, resp.text[:300])
+    if method == "POST" and content_type and content_type.startswith("application/json"):
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            assert resp.json()["errors"][0]["extensions"]["code"] == "INVALID_UNICODE", resp.text[:300]
+
+
+@settings(FUZZ, max_examples=int(300 * SCALE))
+@given(query=st.binary(max_size=120), variables=st.one_of(st.none(), st.binary(max_size=40)))
+def test_raw_bytes_in_get_query_strings_never_fail_internally(env: Env, query: bytes, variables: bytes | None) -> None:
+    path = "/graphql?query=" + quote_from_bytes(query) + ("" if variables is None else "&variables=" + quote_from_bytes(variables))
+    resp = env.loop.run_until_complete(env.http.get(path, headers={"accept": "application/json"}))
+    check(resp, {"path": path})
+    try:
+        query.decode("utf-8"), (variables or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        assert resp.status_code == 400 and resp.json()["errors"][0]["extensions"]["code"] == "INVALID_UNICODE", resp.text
+
+
+_JSON = {"content-type": "application/json"}
+
+
+def _dumps(body: Any) -> bytes:
+    """JSON as bytes with lone surrogates written as ``\\uXXXX`` escapes (valid JSON syntax, invalid Unicode)."""
+    return json.dumps(body).encode("ascii")
+
+
 @pytest.mark.parametrize("method,kwargs,status,code", [
     ("POST", {"json": {}}, 400, "BAD_REQUEST"),                                      # no query
     ("POST", {"json": {"query": ""}}, 400, "BAD_REQUEST"),
-    ("POST", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "BAD_REQUEST"),
-    ("GET", {"params": {"query": "mutation { startProject(projectId: \"project:x\") { status } }"}}, 400, "BAD_REQUEST"),
+    ("POST", {"content": b"{not json", "headers": _JSON}, 400, "BAD_REQUEST"),
+    ("POST", {"content": b'{"query": "{ version }", "variables": {"n": NaN}}', "headers": _JSON}, 400, "BAD_REQUEST"),
+    ("POST", {"content": b'{"query": "{ version }", "variables": {"n": ' + b"9" * 5000 + b"}}", "headers": _JSON}, 400,
+     "BAD_REQUEST"),                                                                   # beyond Python's int digit limit
+    ("POST", {"content": b'{"query": "{ version }", "variables": {"n": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+              "headers": _JSON}, 400, "BAD_REQUEST"),                                 # deeper than the JSON parser goes
+    ("POST", {"content": b'[{"query": "{ version }"}]', "headers": _JSON}, 400, "BAD_REQUEST"),  # batches: not supported
+    ("POST", {"content": b'{"query": "{ version }\xff"}', "headers": _JSON}, 400, "INVALID_UNICODE"),  # not UTF-8
+    ("POST", {"content": _dumps({"query": '{ node(id: "\ud800") { id } }'}), "headers": _JSON}, 400,
+     "INVALID_UNICODE"),                                                               # a lone surrogate in the text
+    ("POST", {"content": _dumps({"query": '{ node(id: "\\ud800") { id } }'}), "headers": _JSON}, 400,
+     "INVALID_UNICODE"),                                                               # … as a GraphQL escape
+    ("POST", {"content": _dumps({"query": '{ node(id: "\\u{D800}") { id } }'}), "headers": _JSON}, 400,
+     "INVALID_UNICODE"),                                                               # … as a braced GraphQL escape
+    ("POST", {"content": _dumps({"query": "query($i: ID!) { node(id: $i) { id } }", "variables": {"i": "a\udc00"}}),
+              "headers": _JSON}, 400, "INVALID_UNICODE"),                             # … in a variable
+    ("POST", {"content": _dumps({"query": "{ version }", "extensions": {"\udfff": 1}}), "headers": _JSON}, 400,
+     "INVALID_UNICODE"),                                                               # … in a key
+    ("POST", {"content": b"{ version }", "headers": {"content-type": "text/plain"}}, 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ("GET", {"params": {"query": "mutation { startProject(projectId: \"project:x\") { status } }"}}, 405,
+     "METHOD_NOT_ALLOWED"),
+    ("GET", {"params": {"query": "{ version }", "variables": "{oops"}}, 400, "BAD_REQUEST"),
+    ("GET", {"path": "/graphql?query=" + quote_from_bytes('{ node(id: "\ud800") { id } }'.encode("utf-8", "surrogatepass"))},
+     400, "INVALID_UNICODE"),                                                          # surrogate bytes, percent-encoded
+    ("GET", {"path": "/graphql?query=%7B%20version%20%7D%FF"}, 400, "INVALID_UNICODE"),  # not UTF-8 once decoded
+    ("PUT", {"json": {"query": "{ version }"}}, 405, "METHOD_NOT_ALLOWED"),
+    ("DELETE", {}, 405, "METHOD_NOT_ALLOWED"),
+    ("PATCH", {"json": {"query": "{ version }"}}, 405, "METHOD_NOT_ALLOWED"),
 ])
 def test_unreadable_requests_get_graphql_shaped_errors(env: Env, method: str, kwargs: dict[str, Any], status: int,
                                                        code: str) -> None:
-    """Found by the fuzz: strawberry answered these in plain text; clients get a GraphQL error body."""
-    resp = env.loop.run_until_complete(env.http.request(method, "/graphql", **kwargs))
+    """Found by the fuzz: strawberry answered these in plain text (or as INTERNAL); clients get a coded
+    GraphQL error body with a 4xx status."""
+    path = kwargs.pop("path", "/graphql")
+    resp = env.loop.run_until_complete(env.http.request(method, path, **kwargs))
     assert resp.status_code == status, resp.text
     err = resp.json()["errors"][0]
     assert err["extensions"]["code"] == code and err["extensions"]["requestId"], err
     assert err["extensions"]["requestId"] == resp.headers["x-request-id"]
+    if status == 405:  # the methods that would work, per HTTP
+        assert resp.headers["allow"] == ("POST" if method == "GET" else "GET, POST")
 
 
 def test_aliases_of_one_entity_field_in_a_question_share_one_projection(env: Env) -> None:
     """Found by the fuzz (INTERNAL "relationship field … was not pre-fetched"): a question's entity
     field selected twice under different aliases must project what both select."""
-    doc = """{ coBuilders(communityId: "area:sl-zidongge") { items {
-      unit { id } u2: unit { name hasPartyOrg(first: 2) { node { id } } } } } }"""
+    doc = """{ communityCoBuilders(communityId: "area:sl-zidongge") { items {
+      unit { id } u2: unit { name partyOrganizations(first: 2) { nodes { id } } } } } }"""
     body = env.post({"query": doc}, "admin").json()
     assert not body.get("errors"), body
-    items = body["data"]["coBuilders"]["items"]
-    assert items and all(i["unit"]["id"] and i["u2"]["name"] and isinstance(i["u2"]["hasPartyOrg"], list) for i in items)
+    items = body["data"]["communityCoBuilders"]["items"]
+    assert items and all(i["unit"]["id"] and i["u2"]["name"] and isinstance(i["u2"]["partyOrganizations"]["nodes"], list) for i in items)

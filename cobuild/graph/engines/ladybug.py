@@ -12,6 +12,10 @@ LadybugDB's traps (shared/ladybug-notes.md) are absorbed here so no caller can m
 4. Torn reads across a multi-statement commit → readers hold the shared side of the same lock.
 5. One process per directory → opening a locked store raises :class:`StoreLockedError` with a
    message that says which process to stop.
+6. A unit of work past its timeout (the request's, for mutations) → its running statement is
+   interrupted (``Connection.interrupt()``; an interrupt also ends the transaction, as any error does)
+   and the engine rolls back. The writer connection is kept: an interrupt does not poison it (its next
+   ``BEGIN`` and statements run normally — a test writes right after a timed-out write).
 
 Faults: once :meth:`LadybugEngine.open` has been called the engine keeps trying to be open. If the
 first open fails (store locked by another process, unreadable, missing) or the store fails under a
@@ -47,13 +51,18 @@ from cobuild.errors import (
     EngineError,
     EngineUnavailableError,
     QueryTimeoutError,
+    ReadOnlyViolationError,
     StoreBusyError,
     StoreLockedError,
+    WriteTimeoutError,
 )
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement, name
 from cobuild.graph.dialect import DIALECTS
-from cobuild.graph.engines.base import GraphEngine, Mode, ProgressFn, Row, RWLock, params_for_engine, to_utc
+from cobuild.graph.engines.base import (
+    GraphEngine, Mode, ProgressFn, ReadOnlyResult, Row, RWLock, params_for_engine, to_utc,
+)
+from cobuild.graph.lexer import LexError, split_statements, tokenize
 
 T = TypeVar("T")
 
@@ -167,6 +176,7 @@ class LadybugEngine(GraphEngine):
         self._retry_delay = retry_min_s
         self._next_try = 0.0
         self._reopen = asyncio.Lock()
+        self._console_exec: ThreadPoolExecutor | None = None  # one thread: console statements never starve readers
 
     # ---- lifecycle -------------------------------------------------------------------------
     @property
@@ -229,7 +239,8 @@ class LadybugEngine(GraphEngine):
             self._next_try = 0.0
 
     def _connect(self) -> tuple[Any, list[Any], Any]:
-        db = ladybug.Database(self.path, read_only=self.read_only, buffer_pool_size=self.buffer_pool_mb * 1024 * 1024)
+        db = ladybug.Database(self.path, read_only=self.read_only, buffer_pool_size=self.buffer_pool_mb * 1024 * 1024,
+                              max_num_threads=self.query_threads)
         try:
             readers = [self._new_conn(db) for _ in range(self.readers)]
             writer = self._new_conn(db)
@@ -238,6 +249,16 @@ class LadybugEngine(GraphEngine):
                 db.close()
             raise
         return db, readers, writer
+
+    @property
+    def query_threads(self) -> int:
+        """LadybugDB's query scheduler threads. Its default (one per core) is a hidden bound below the
+        connections: on 2 cores two running statements made every other one — a page question, the
+        writer's — wait in LadybugDB's queue until one ended, however many readers were free. One
+        thread per connection that can run at once (the readers, the writer, the Cypher console's; at
+        least one per core, for COPY) lets every one of them run; the operating system then shares the
+        cores among them."""
+        return max(self.readers + 2, os.cpu_count() or 1)
 
     def _discard(self) -> None:
         """Close every connection and the database (each may already be dead), releasing the file lock."""
@@ -289,7 +310,7 @@ class LadybugEngine(GraphEngine):
 
         def work() -> list[Row]:
             if timeout is not None:
-                conn.set_query_timeout(int(timeout * 1000))
+                conn.set_query_timeout(max(1, int(timeout * 1000)))  # 0 would mean "no timeout"
             try:
                 result = conn.execute(stmt.text, params) if params else conn.execute(stmt.text)
                 results = result if isinstance(result, list) else [result]
@@ -322,7 +343,7 @@ class LadybugEngine(GraphEngine):
         await self._ensure_open()
         if mode == "write":
             return await self.write(lambda tx: tx.run(stmt), timeout=timeout)
-        async with self._lock.read():
+        async with self._lock.read(heavy=stmt.heavy):
             conn = await self._pool.get()
             try:
                 return await self._execute(conn, stmt, timeout)
@@ -350,11 +371,15 @@ class LadybugEngine(GraphEngine):
             tx = _LadybugTx(self, conn)
             try:
                 if timeout is not None:
+                    # Past the timeout the running statement is interrupted (_execute) and all is rolled back.
                     result = await asyncio.wait_for(work(tx), timeout)
                 else:
                     result = await work(tx)
-            except BaseException:
+            except BaseException as exc:
                 await self._rollback(conn)
+                if isinstance(exc, asyncio.TimeoutError) and timeout is not None:
+                    raise WriteTimeoutError(f"the write ran longer than {timeout:g} s; it was interrupted and rolled "
+                                            "back", engine=self.name, original=exc) from None
                 raise
             try:
                 await self._raw(conn, "COMMIT")
@@ -373,6 +398,76 @@ class LadybugEngine(GraphEngine):
             await self._raw(conn, "ROLLBACK")
         except Exception:  # "No active transaction": the failed statement already ended it
             pass
+
+    # ---- the Cypher console ----------------------------------------------------------------
+    async def run_read_only(self, stmt: Statement, *, timeout: float | None = None,
+                            max_rows: int | None = None) -> ReadOnlyResult:
+        """``BEGIN TRANSACTION READ ONLY`` on a connection of its own, closed afterwards (a ``CALL
+        threads = …`` or a failed ``BEGIN`` cannot touch the service's connections); LadybugDB refuses
+        every write there ("Can not execute a write query inside a read-only transaction"). Exactly
+        one statement: LadybugDB runs ``…; COMMIT; CREATE …`` as three, past the transaction's end.
+        Console statements take turns on one thread of their own, so they never hold a reader."""
+        try:
+            count = len(split_statements(tokenize(stmt.text)))
+        except LexError as exc:
+            raise EngineError(f"the statement cannot be read: {exc}", engine=self.name) from None
+        if count != 1:
+            raise EngineError("a read-only statement must be exactly one statement", engine=self.name)
+        await self._ensure_open()
+        if self._console_exec is None:
+            self._console_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ladybug-console")
+        self.counter.record(stmt)
+        params = params_for_engine(stmt.params, naive_utc=True)
+        opened: list[Any] = []
+
+        def work(db: Any) -> ReadOnlyResult:
+            conn = ladybug.Connection(db, num_threads=1)
+            opened.append(conn)
+            conn.execute("BEGIN TRANSACTION READ ONLY").close()  # trap 2: if this fails, conn is never used again
+            try:
+                if timeout is not None:
+                    conn.set_query_timeout(max(1, int(timeout * 1000)))
+                result = conn.execute(stmt.text, params) if params else conn.execute(stmt.text)
+                results = result if isinstance(result, list) else [result]
+                last = results[-1]
+                rows: list[list[Any]] = []
+                truncated = False
+                while last.has_next():
+                    if max_rows is not None and len(rows) >= max_rows:
+                        truncated = True
+                        break
+                    rows.append([_convert(v) for v in last.get_next()])
+                out = ReadOnlyResult(list(last.get_column_names()), rows, truncated)
+                for r in results:
+                    r.close()
+                return out
+            finally:
+                with contextlib.suppress(Exception):
+                    conn.execute("ROLLBACK").close()
+                conn.close()
+
+        async with self._lock.read():
+            fut = asyncio.get_running_loop().run_in_executor(self._console_exec, work, self._db)
+            try:
+                return await asyncio.shield(fut)
+            except asyncio.CancelledError:
+                if opened:
+                    opened[0].interrupt()
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(asyncio.shield(fut), 10)
+                raise
+            except RuntimeError as exc:
+                if "read-only transaction" in str(exc):
+                    raise ReadOnlyViolationError("the store refused a write: the console is read-only",
+                                                 engine=self.name, original=exc) from exc
+                if store_gone(exc):
+                    raise self._mark_broken(exc) from exc
+                raise map_error(exc) from exc
+
+    def pool_stats(self) -> dict[str, int]:
+        up = self.is_up
+        return {"readers": self.readers, "readers_in_use": self.readers - self._pool.qsize() if up else 0,
+                "writer_busy": int(self._lock._writer)}
 
     # ---- bulk ------------------------------------------------------------------------------
     async def bulk_load(

@@ -1,0 +1,48 @@
+"""Which response media type a client accepts (GraphQL-over-HTTP §Accept).
+
+``application/graphql-response+json`` is the spec's type: with it, a request that fails before
+execution answers a 4xx status. ``application/json`` is the legacy type every client understands:
+GraphQL errors answer 200. A missing ``Accept`` header, or only wildcards, means ``application/json``
+(so curl and older clients see what they always saw); an ``Accept`` naming neither type is refused.
+"""
+
+from __future__ import annotations
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+_SUPPORTED = (GRAPHQL_RESPONSE_JSON, JSON)  # preference order at equal quality
+
+
+def _quality(params: list[str]) -> float:
+    for p in params:
+        name, _, value = p.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return max(0.0, min(1.0, float(value.strip())))
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer with, or None when the client accepts neither JSON type."""
+    if accept is None or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None  # (quality, -preference, type)
+    for item in accept.split(","):
+        media, *params = item.split(";")
+        media = media.strip().lower()
+        q = _quality(params)
+        if q <= 0:
+            continue
+        if media in _SUPPORTED:
+            candidates = [media]
+        elif media in ("*/*", "application/*"):
+            candidates = [JSON]  # wildcards keep the legacy type
+        else:
+            continue
+        for c in candidates:
+            key = (q, -_SUPPORTED.index(c) if media in _SUPPORTED else -len(_SUPPORTED), c)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
