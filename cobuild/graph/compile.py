@@ -789,23 +789,6 @@ def order_rows(rows: list[dict[str, Any]], order_by: Sequence[tuple[str, str]]) 
     return sorted(rows, key=sort_key(order_by))
 
 
-def _edge_value(v: Any) -> tuple[Any, ...]:
-    return (1,) if v is None else (0, tuple(v) if isinstance(v, list) else v)
-
-
-def edge_sort_key(order_by: Sequence[tuple[str, str]]) -> Any:
-    """Order of a relationship list: ``orderBy`` on the other end, its id, then the edge's own
-    projected properties by name — so parallel edges to one node (two pairings with one unit) come
-    in the same order on both stores. Edges still tied carry the same values, so look the same."""
-    node_key = sort_key(order_by)
-
-    def key(edge: dict[str, Any]) -> tuple[Any, ...]:
-        props = tuple((k, _edge_value(v)) for k, v in sorted(edge.items()) if k != "node")
-        return node_key(edge.get("node") or {}), props
-
-    return key
-
-
 # ----------------------------------------------------------------------------------------------
 # Cursors
 # ----------------------------------------------------------------------------------------------

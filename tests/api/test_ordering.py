@@ -355,9 +355,20 @@ PARALLEL = [
 @given(st.permutations(PARALLEL))
 @SHUFFLES
 def test_parallel_edges_to_one_node_are_ordered_by_their_properties(rows: list[dict[str, Any]]) -> None:
-    by_name = sorted(rows, key=gc.edge_sort_key([("name", "ASC")]))
-    assert [(e["node"]["id"], e["pairingId"]) for e in by_name] == [
-        ("area:c0", "pairing:pz"), ("area:ca", "pairing:pa"), ("area:ca", "pairing:pb"), ("area:ca", None)]
+    f, _mode = gc.rel_fields_by_name("Unit")["coBuildingAreas"]
+    projected = {"r_coBuildingAreas": {"AdminArea": list(rows)}}
+    page = gc.rel_page(projected, "coBuildingAreas", f, [("name", "ASC")], 10, None)
+    expected = [("area:c0", "pairing:pz"), ("area:ca", "pairing:pa"), ("area:ca", "pairing:pb"), ("area:ca", None)]
+    assert [(i.node["id"], i.edge["pairingId"]) for i in page.items] == expected
+    walked, after = [], None  # one at a time through the cursors: the same order, nothing twice
+    while True:
+        cursor = gc.decode_cursor(after, "AdminArea", [("name", "ASC")]) if after else None
+        one = gc.rel_page(projected, "coBuildingAreas", f, [("name", "ASC")], 1, cursor)
+        walked += [(i.node["id"], i.edge["pairingId"]) for i in one.items]
+        if not one.has_next:
+            break
+        after = one.items[-1].cursor
+    assert walked == expected
 
 
 # ------------------------------------------------------------------------------------------------
@@ -412,16 +423,16 @@ async def _ok(client: GQL, query: str, variables: dict[str, Any] | None = None) 
 
 
 async def test_parallel_pairings_under_a_unit_are_ordered_by_the_edge(ties: GQL) -> None:
-    q = '{ unit(id: "unit:u3") { coBuilders(first: 3) { pairingId since node { id } } } }'
-    edges = (await _ok(ties, q))["unit"]["coBuilders"]
+    q = '{ unit(id: "unit:u3") { coBuildingAreas(first: 3) { edges { pairingId since node { id } } } } }'
+    edges = (await _ok(ties, q))["unit"]["coBuildingAreas"]["edges"]
     assert [(e["node"]["id"], e["pairingId"]) for e in edges] == [("area:ca", "pairing:pa"), ("area:ca", "pairing:pb")]
-    q = '{ unit(id: "unit:u3") { coBuilders(first: 1) { pairingId } } }'
-    assert (await _ok(ties, q))["unit"]["coBuilders"] == [{"pairingId": "pairing:pa"}]
+    q = '{ unit(id: "unit:u3") { coBuildingAreas(first: 1) { edges { pairingId } } } }'
+    assert (await _ok(ties, q))["unit"]["coBuildingAreas"]["edges"] == [{"pairingId": "pairing:pa"}]
 
 
 async def test_co_builders_ties_by_unit_name_then_id_then_pairing(ties: GQL) -> None:
-    q = '{ coBuilders(communityId: "area:ca") { items { unit { id } pairingId since } } }'
-    items = (await _ok(ties, q))["coBuilders"]["items"]
+    q = '{ communityCoBuilders(communityId: "area:ca") { items { unit { id } pairingId since } } }'
+    items = (await _ok(ties, q))["communityCoBuilders"]["items"]
     assert [(i["unit"]["id"], i["pairingId"]) for i in items] == [
         ("unit:u1", "pairing:p1"), ("unit:u2", "pairing:p2"), ("unit:u3", "pairing:pa"), ("unit:u3", "pairing:pb")]
 
