@@ -371,6 +371,28 @@ def test_parallel_edges_to_one_node_are_ordered_by_their_properties(rows: list[d
     assert walked == expected
 
 
+SIDE_LINKS = [  # AdminArea.pairings (a side field): the area, a compound under it and its party org hold links
+    {"via": {"id": "area:k2", "name": "小区"}, "edge": {"side": "HOST", "joinedAt": D(2022, 1, 1)}, "node": {"id": "pairing:p1", "name": "p"}},
+    {"via": {"id": "area:ca", "name": "甲"}, "edge": {"side": "HOST", "joinedAt": D(2021, 1, 1)}, "node": {"id": "pairing:p1", "name": "p"}},
+    {"via": {"id": "org:o1", "name": "党委"}, "edge": {"side": "HOST", "joinedAt": None}, "node": {"id": "pairing:p1", "name": "p"}},
+    {"via": {"id": "area:ca", "name": "甲"}, "edge": {"side": "HOST", "joinedAt": None}, "node": {"id": "pairing:p0", "name": "p"}},
+    {"via": {"id": "area:ca", "name": "甲"}, "edge": {"side": "GUEST", "joinedAt": None}, "node": {"id": "pairing:p0", "name": "p"}},
+]
+
+
+@given(st.permutations(SIDE_LINKS))
+@SHUFFLES
+def test_side_field_items_merge_their_links_in_one_order(rows: list[dict[str, Any]]) -> None:
+    f, _mode = gc.rel_fields_by_name("AdminArea")["pairings"]
+    assert f.grouped
+    page = gc.rel_page({"r_pairings": {"Pairing": list(rows)}}, "pairings", f, [("name", "ASC")], 10, None)
+    got = [(i.node["id"], [v["id"] for v in i.via], i.edge) for i in page.items]
+    assert got == [  # one item per node (name tie: by id); via by id; the edge of the first link (via id, then edge)
+        ("pairing:p0", ["area:ca"], {"side": "GUEST", "joinedAt": None}),
+        ("pairing:p1", ["area:ca", "area:k2", "org:o1"], {"side": "HOST", "joinedAt": D(2021, 1, 1)}),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 # Through the app, on each configured store
 # ------------------------------------------------------------------------------------------------
