@@ -74,6 +74,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if (kind is not None and kind not in stores.STORES) or (only and not wanted & set(stores.STORES)):
             dropped.append(item)  # a variant for a store that is not configured: not run, and not a skip
             continue
+        if kind is not None and only and kind not in wanted:
+            dropped.append(item)  # store_only on one parameter (pytest.param(…, marks=…)): the other store's variant
+            continue
         if any(f in getattr(item, "fixturenames", ()) for f in LADYBUG_ONLY_FIXTURES) and wanted != {stores.LADYBUG}:
             misuse.append(item.nodeid)
         for store, reason in only:
