@@ -55,6 +55,9 @@ from gqlgen import Enum, fetch_schema, literal, plain
 SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 FUZZ = settings(max_examples=int(1500 * SCALE), deadline=None, database=None, print_blob=True,
                 suppress_health_check=list(HealthCheck))
+# Thousands of requests per test: minutes on a loaded 2-core machine, beyond pytest-timeout's 300 s default
+# (pyproject.toml) — an explicit budget of their own (scaled with FUZZ_EXAMPLES) rather than a flaky timeout.
+pytestmark = pytest.mark.timeout(int(1200 * max(SCALE, 1)))
 
 
 class Env:
