@@ -389,6 +389,15 @@ class ClaimRatesResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
     items: list[StreetRates] = _f("各行:每个街道(镇)一行,直属于区的社区单列一行(行为该区本身);各行相加等于合计;按名称、编号排序",
                                   "Rows: one per street or town, and one for communities directly under a district (the row is the district); rows add up to the totals; by name then id")
+    community_count: int = _f("社区数", "Communities")
+    demands_total: int = _f("需求数合计(不含草稿、取消)", "Demands in total (excluding drafts and cancelled)")
+    demands_claimed: int = _f("已认领需求数合计", "Claimed demands in total")
+    demands_completed: int = _f("已完成需求数合计", "Completed demands in total")
+    claim_rate: Optional[float] = _f("需求认领率(合计)", "Demand claim rate (all rows)")
+    demand_completion_rate: Optional[float] = _f("需求完成率(合计)", "Demand completion rate (all rows)")
+    projects_total: int = _f("项目数合计", "Projects in total")
+    projects_completed: int = _f("已完成项目数合计", "Completed projects in total")
+    project_completion_rate: Optional[float] = _f("项目完成率(合计)", "Project completion rate (all rows)")
 
 
 @strawberry.type(description=bi("尚未认领项目的共建单位", "A co-building unit without a claimed project"))
