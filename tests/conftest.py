@@ -40,10 +40,22 @@ def pytest_configure(config: pytest.Config) -> None:
                    "with other such tests, and a write through it fails the test")
     config.stash[_ONE_STORE] = []
     config.stash[_NOT_GENERATED] = 0
+    config.stash[_TALLY] = {}
 
 
 _ONE_STORE = pytest.StashKey[list[tuple[str, str, str]]]()
 _NOT_GENERATED = pytest.StashKey[int]()
+_TALLY = pytest.StashKey[dict[str, int]]()
+
+
+def _where(kind: str | None, wanted: set[str]) -> str | None:
+    """What a collected test is counted as in the summary: "both", "ladybug", "neo4j" (store_only) or
+    "none" (no store); None for the ``[neo4j]`` variant of a test already counted by its ``[ladybug]`` one."""
+    if kind == stores.NEO4J and wanted != {stores.NEO4J}:
+        return None
+    if wanted in ({stores.LADYBUG}, {stores.NEO4J}):
+        return next(iter(wanted))
+    return "none" if kind is None and not wanted else "both"
 
 
 def _store_only(node: Any) -> list[tuple[str, str]]:
@@ -71,6 +83,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         kind = callspec.params.get("store_kind") if callspec is not None else None
         wanted = {s for s, _ in only}
+        # a fixture parametrised by stores.STORES itself (test_fuzz.py's module-wide app) counts as a store test too
+        store_param = next((v for v in (callspec.params.values() if callspec is not None else ())
+                            if isinstance(v, str) and v in (stores.LADYBUG, stores.NEO4J)), None)
+        where = _where(kind or store_param, wanted)
+        if where is not None:
+            config.stash[_TALLY][where] = config.stash[_TALLY].get(where, 0) + 1
         if (kind is not None and kind not in stores.STORES) or (only and not wanted & set(stores.STORES)):
             dropped.append(item)  # a variant for a store that is not configured: not run, and not a skip
             continue
@@ -93,6 +111,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     tr = terminalreporter
+    t = config.stash[_TALLY]
+    tr.write_line(f"stores: {t.get('both', 0)} test(s) for both stores, {t.get('ladybug', 0)} LadybugDB-only, "
+                  f"{t.get('neo4j', 0)} Neo4j-only (store_only, with reasons), {t.get('none', 0)} without a store")
     if stores.TARGET is None:
         dropped = config.stash[_NOT_GENERATED]
         extra = f" ({dropped} Neo4j-only test(s) deselected)" if dropped else ""
