@@ -158,8 +158,8 @@ async def _counts(db: Path) -> dict[str, Any]:
         await engine.close()
 
 
-@pytest.mark.store_only("ladybug", "two stores in one test (the seed source exported, a fresh target imported into); "
-                                   "the Neo4j half has one database")
+@pytest.mark.store_only("ladybug", "two databases in one test (the seed source exported, a fresh target imported into), "
+                                   "both opened as LadybugDB files; the target could become the engine fixture (not done yet)")
 def test_bad_rows_are_refused_by_file_line_and_field_and_their_batch_is_not_written(seeded_template: Path, tmp_path: Path) -> None:
     source = copy_store(seeded_template, tmp_path / "seed.lbdb")
     out = tmp_path / "csv"
