@@ -1,3 +1,7 @@
+import pytest
+
+
+@pytest.mark.read_only
 async def test_healthz_and_graphql(gql):
     r = await gql.client.get("/healthz")
     assert r.json() == {"status": "ok"}

@@ -1,4 +1,4 @@
-"""The command line: every command listed, migrate/seed/stats on a temporary embedded store."""
+"""The command line: every command listed, migrate/seed/stats on an empty store (each configured store)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ def test_no_arguments_lists_every_command() -> None:
         assert command in result.output
 
 
-def test_migrate_seed_stats_json(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("COBUILD_DB_PATH", str(tmp_path / "cli.lbdb"))
-    monkeypatch.delenv("COBUILD_NEO4J_URI", raising=False)
+def test_migrate_seed_stats_json(cli_blank) -> None:
     assert f"version {model.SCHEMA_VERSION}" in runner.invoke(app, ["migrate"]).output
     assert "nothing to do" in runner.invoke(app, ["migrate"]).output
     seeded = runner.invoke(app, ["seed"])

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 from collections import Counter
@@ -14,29 +13,14 @@ from typer.testing import CliRunner
 
 from cobuild.cli import app
 from cobuild.graph import model
-from cobuild.graph.engines.ladybug import LadybugEngine
-from cobuild.graph.stats import graph_stats
-from tests.graphs import copy_store
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def store(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
-    """A copy of the seeded store behind COBUILD_DB_PATH; returns its graph_stats."""
-    target = copy_store(seeded_template, tmp_path / "seed.lbdb")
-    monkeypatch.setenv("COBUILD_DB_PATH", str(target))
-    monkeypatch.delenv("COBUILD_NEO4J_URI", raising=False)
-
-    async def counts() -> dict[str, dict[str, int]]:
-        e = LadybugEngine(target)
-        await e.open()
-        try:
-            return await graph_stats(e)
-        finally:
-            await e.close()
-
-    return asyncio.run(counts())
+def store(cli_seeded) -> dict[str, dict[str, int]]:
+    """The CLI pointed at a private seeded store (each configured store); returns its graph_stats."""
+    return cli_seeded.stats
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]]]:

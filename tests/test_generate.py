@@ -1,4 +1,4 @@
-"""The synthetic city generator and LadybugDB's COPY-based bulk load."""
+"""The synthetic city generator and the engines' bulk load (LadybugDB: COPY; Neo4j: UNWIND batches)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,7 @@ import pytest
 from cobuild.errors import EngineError
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement, name
-from cobuild.graph.engines.ladybug import LadybugEngine
-from cobuild.graph.migrate import migrate
+from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.validate import node_row, rel_row
 from cobuild.seeds.generate import SCALES, generate, load_generated, run_generate_cli
 
@@ -36,13 +34,6 @@ def _digest(scale: str, seed: int) -> str:
 def tiny() -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     nodes, rels = generate("tiny", 11)
     return {k: list(v) for k, v in nodes.items()}, {k: list(v) for k, v in rels.items()}
-
-
-async def _fresh(path: Path) -> LadybugEngine:
-    engine = LadybugEngine(path)
-    await engine.open()
-    await migrate(engine)
-    return engine
 
 
 # ---- determinism -------------------------------------------------------------------------------
@@ -175,43 +166,38 @@ def test_district_is_about_a_tenth_of_a_city() -> None:
     assert 20_000 <= n and 100_000 <= r  # ×10 gives the city's ≥200k nodes and ≥1M relationships
 
 
-# ---- loading into LadybugDB --------------------------------------------------------------------
-@pytest.mark.asyncio
-async def test_load_tiny_into_ladybug(tmp_path: Path) -> None:
-    engine = await _fresh(tmp_path / "gen.lbdb")
-    try:
-        seen: dict[str, int] = {}
-        result = await load_generated(engine, "tiny", 5, progress=lambda what, n: seen.__setitem__(what, n))
-        nodes, rels = generate("tiny", 5)
-        for label_name, rows in nodes.items():
-            got = await engine.run(Statement(f"MATCH (n:{name(label_name)}) RETURN count(n) AS n"))
-            assert got[0]["n"] == len(rows) == result["counts"][label_name] == seen[label_name], label_name
-        for type_name, rows in rels.items():
-            got = await engine.run(Statement(f"MATCH ()-[r:{name(type_name)}]->() RETURN count(r) AS n"))
-            assert got[0]["n"] == len(rows) == result["counts"][type_name], type_name
-        assert result["nodes"] == sum(map(len, nodes.values()))
-        assert result["relationships"] == sum(map(len, rels.values()))
-        # values survive the CSV round trip: Chinese text with commas and quotes, lists, dates, booleans
-        demand = next(iter(nodes["Demand"]))
-        got = await engine.run(Statement(
-            "MATCH (c:AdminArea)-[:PUBLISHES]->(d:Demand) WHERE d.id = $id "
-            "RETURN d.description AS description, d.publishedAt AS publishedAt, d.sourceRefs AS refs, "
-            "d.synthetic AS synthetic, d.createdAt AS createdAt",
-            {"id": demand["id"]},
-        ))
-        assert got == [{"description": demand["description"], "publishedAt": demand["publishedAt"],
-                        "refs": ["GENERATED"], "synthetic": True, "createdAt": demand["createdAt"]}]
-        assert "," in demand["description"] and '"' in demand["description"]
-        cb = next(iter(rels["CO_BUILDS_WITH"]))
-        got = await engine.run(Statement(
-            "MATCH (a:AdminArea)-[e:CO_BUILDS_WITH]->(u:Unit) WHERE e.pairingId = $pid "
-            "RETURN a.id AS area, u.id AS unit, e.since AS since, e.forms AS forms, e.viaPartyOrg AS via, e.status AS status",
-            {"pid": cb["pairingId"]},
-        ))
-        assert got == [{"area": cb["from"], "unit": cb["to"], "since": cb["since"], "forms": cb["forms"],
-                        "via": cb["viaPartyOrg"], "status": cb["status"]}]
-    finally:
-        await engine.close()
+# ---- loading into the store ---------------------------------------------------------------------
+async def test_load_tiny(engine: GraphEngine) -> None:
+    seen: dict[str, int] = {}
+    result = await load_generated(engine, "tiny", 5, progress=lambda what, n: seen.__setitem__(what, n))
+    nodes, rels = generate("tiny", 5)
+    for label_name, rows in nodes.items():
+        got = await engine.run(Statement(f"MATCH (n:{name(label_name)}) RETURN count(n) AS n"))
+        assert got[0]["n"] == len(rows) == result["counts"][label_name] == seen[label_name], label_name
+    for type_name, rows in rels.items():
+        got = await engine.run(Statement(f"MATCH ()-[r:{name(type_name)}]->() RETURN count(r) AS n"))
+        assert got[0]["n"] == len(rows) == result["counts"][type_name], type_name
+    assert result["nodes"] == sum(map(len, nodes.values()))
+    assert result["relationships"] == sum(map(len, rels.values()))
+    # values survive the CSV round trip: Chinese text with commas and quotes, lists, dates, booleans
+    demand = next(iter(nodes["Demand"]))
+    got = await engine.run(Statement(
+        "MATCH (c:AdminArea)-[:PUBLISHES]->(d:Demand) WHERE d.id = $id "
+        "RETURN d.description AS description, d.publishedAt AS publishedAt, d.sourceRefs AS refs, "
+        "d.synthetic AS synthetic, d.createdAt AS createdAt",
+        {"id": demand["id"]},
+    ))
+    assert got == [{"description": demand["description"], "publishedAt": demand["publishedAt"],
+                    "refs": ["GENERATED"], "synthetic": True, "createdAt": demand["createdAt"]}]
+    assert "," in demand["description"] and '"' in demand["description"]
+    cb = next(iter(rels["CO_BUILDS_WITH"]))
+    got = await engine.run(Statement(
+        "MATCH (a:AdminArea)-[e:CO_BUILDS_WITH]->(u:Unit) WHERE e.pairingId = $pid "
+        "RETURN a.id AS area, u.id AS unit, e.since AS since, e.forms AS forms, e.viaPartyOrg AS via, e.status AS status",
+        {"pid": cb["pairingId"]},
+    ))
+    assert got == [{"area": cb["from"], "unit": cb["to"], "since": cb["since"], "forms": cb["forms"],
+                    "via": cb["viaPartyOrg"], "status": cb["status"]}]
 
 
 def _node(label_name: str, **values: Any) -> dict[str, Any]:
@@ -227,11 +213,9 @@ def _rel(type_name: str, a: str, b: str, al: str, bl: str, **values: Any) -> dic
     return row
 
 
-@pytest.mark.asyncio
-async def test_bulk_load_carries_awkward_values(tmp_path: Path) -> None:
+async def test_bulk_load_carries_awkward_values(engine: GraphEngine) -> None:
     """Commas, quotes, backslashes, line breaks, empty vs null, list items CSV cannot carry,
     time zones, and a relationship table with several endpoint pairs."""
-    engine = await _fresh(tmp_path / "awkward.lbdb")
     at = dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     areas = [
         _node("AdminArea", id="area:a1", name='社区,"引号"\\反斜杠', level="COMMUNITY", aliases=["别名", "a b"],
@@ -255,56 +239,48 @@ async def test_bulk_load_carries_awkward_values(tmp_path: Path) -> None:
                  forms=["a,b"], viaPartyOrg=False),
         ],
     }
-    try:
-        counts = await engine.bulk_load({"AdminArea": areas, "Unit": units}, rels)
-        assert counts == {"AdminArea": 4, "Unit": 1, "PART_OF": 1, "LOCATED_IN": 1, "CO_BUILDS_WITH": 2}
-        got = await engine.run(Statement(
-            "MATCH (a:AdminArea) RETURN a.id AS id, a.name AS name, a.aliases AS aliases, a.createdAt AS at, "
-            "a.areaKm2 AS km2, a.populationResident AS pop, a.synthetic AS synthetic, a.validFrom AS since ORDER BY id"))
-        utc = dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.timezone.utc)
-        assert got == [
-            {"id": "area:a1", "name": '社区,"引号"\\反斜杠', "aliases": ["别名", "a b"], "at": utc, "km2": 1.25,
-             "pop": 12000, "synthetic": True, "since": dt.date(2020, 1, 2)},
-            {"id": "area:a2", "name": "多行\n文本", "aliases": None, "at": utc, "km2": None, "pop": None,
-             "synthetic": None, "since": None},
-            {"id": "area:a3", "name": "", "aliases": [], "at": utc, "km2": None, "pop": None, "synthetic": None,
-             "since": None},
-            {"id": "area:a4", "name": "列表", "aliases": ["有,逗号", " 空格", '"q"', "", "[x]"], "at": utc,
-             "km2": None, "pop": None, "synthetic": None, "since": None},
-        ]
-        got = await engine.run(Statement(
-            "MATCH (a:AdminArea)-[e:CO_BUILDS_WITH]->(u:Unit) RETURN a.id AS area, e.forms AS forms, "
-            "e.since AS since, e.viaPartyOrg AS via ORDER BY area"))
-        assert got == [
-            {"area": "area:a1", "forms": ["ORG_JOINT_BUILDING", "RESOURCE_SHARING"], "since": dt.date(2021, 3, 4),
-             "via": True},
-            {"area": "area:a2", "forms": ["a,b"], "since": None, "via": False},
-        ]
-        got = await engine.run(Statement(
-            "MATCH (u:Unit)-[e:LOCATED_IN]->(a:AdminArea) RETURN u.isResidentUnit AS resident, e.`primary` AS p"))
-        assert got == [{"resident": False, "p": True}]
+    counts = await engine.bulk_load({"AdminArea": areas, "Unit": units}, rels)
+    assert counts == {"AdminArea": 4, "Unit": 1, "PART_OF": 1, "LOCATED_IN": 1, "CO_BUILDS_WITH": 2}
+    got = await engine.run(Statement(
+        "MATCH (a:AdminArea) RETURN a.id AS id, a.name AS name, a.aliases AS aliases, a.createdAt AS at, "
+        "a.areaKm2 AS km2, a.populationResident AS pop, a.synthetic AS synthetic, a.validFrom AS since ORDER BY id"))
+    utc = dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.timezone.utc)
+    assert got == [
+        {"id": "area:a1", "name": '社区,"引号"\\反斜杠', "aliases": ["别名", "a b"], "at": utc, "km2": 1.25,
+         "pop": 12000, "synthetic": True, "since": dt.date(2020, 1, 2)},
+        {"id": "area:a2", "name": "多行\n文本", "aliases": None, "at": utc, "km2": None, "pop": None,
+         "synthetic": None, "since": None},
+        {"id": "area:a3", "name": "", "aliases": [], "at": utc, "km2": None, "pop": None, "synthetic": None,
+         "since": None},
+        {"id": "area:a4", "name": "列表", "aliases": ["有,逗号", " 空格", '"q"', "", "[x]"], "at": utc,
+         "km2": None, "pop": None, "synthetic": None, "since": None},
+    ]
+    got = await engine.run(Statement(
+        "MATCH (a:AdminArea)-[e:CO_BUILDS_WITH]->(u:Unit) RETURN a.id AS area, e.forms AS forms, "
+        "e.since AS since, e.viaPartyOrg AS via ORDER BY area"))
+    assert got == [
+        {"area": "area:a1", "forms": ["ORG_JOINT_BUILDING", "RESOURCE_SHARING"], "since": dt.date(2021, 3, 4),
+         "via": True},
+        {"area": "area:a2", "forms": ["a,b"], "since": None, "via": False},
+    ]
+    got = await engine.run(Statement(
+        "MATCH (u:Unit)-[e:LOCATED_IN]->(a:AdminArea) RETURN u.isResidentUnit AS resident, e.`primary` AS p"))
+    assert got == [{"resident": False, "p": True}]
 
-        # a relationship to a missing node, or between labels the type does not connect, fails loudly
-        with pytest.raises(EngineError):
-            await engine.bulk_load({}, {"PART_OF": [_rel("PART_OF", "area:a1", "area:nope", "AdminArea", "AdminArea")]})
-        with pytest.raises(EngineError, match="does not connect"):
-            await engine.bulk_load({}, {"PART_OF": [_rel("PART_OF", "unit:u1", "area:a1", "Unit", "AdminArea")]})
-        got = await engine.run(Statement("MATCH ()-[e:PART_OF]->() RETURN count(e) AS n"))
-        assert got == [{"n": 1}]
-    finally:
-        await engine.close()
+    # a relationship to a missing node, or between labels the type does not connect, fails loudly
+    with pytest.raises(EngineError):
+        await engine.bulk_load({}, {"PART_OF": [_rel("PART_OF", "area:a1", "area:nope", "AdminArea", "AdminArea")]})
+    with pytest.raises(EngineError, match="does not connect"):
+        await engine.bulk_load({}, {"PART_OF": [_rel("PART_OF", "unit:u1", "area:a1", "Unit", "AdminArea")]})
+    got = await engine.run(Statement("MATCH ()-[e:PART_OF]->() RETURN count(e) AS n"))
+    assert got == [{"n": 1}]
 
 
-@pytest.mark.asyncio
-async def test_run_generate_cli_shows_progress_and_rates(tmp_path: Path) -> None:
+async def test_run_generate_cli_shows_progress_and_rates(engine: GraphEngine) -> None:
     from rich.console import Console
 
-    engine = await _fresh(tmp_path / "cli.lbdb")
     out = io.StringIO()
-    try:
-        result = await run_generate_cli(engine, "tiny", 2, Console(file=out, width=120))
-    finally:
-        await engine.close()
+    result = await run_generate_cli(engine, "tiny", 2, Console(file=out, width=120))
     text = out.getvalue()
     assert result["nodes"] > 0 and result["relationships"] > result["nodes"]
     assert "nodes/s" in text and "relationships/s" in text

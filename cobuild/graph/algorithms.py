@@ -103,7 +103,9 @@ def betweenness(proj: Projection, *, exact_budget: int = EXACT_BUDGET, sources: 
         scores = {i: float(res[i]) for i in g.node_indices()}
         method = "exact"
     else:
-        scores = _sampled_betweenness(g, min(sources, n), seed)
+        # pivots are drawn from the nodes in id order, not in the store's row order (node indices)
+        by_id = sorted(proj.graph.node_indices(), key=lambda i: proj.graph[i]["id"])
+        scores = _sampled_betweenness(g, min(sources, n), seed, by_id)
         method = f"sampled({min(sources, n)} sources)"
     return Centrality(scores, method, (time.perf_counter() - t0) * 1000)
 
@@ -116,10 +118,11 @@ def _simple(g: rx.PyGraph) -> rx.PyGraph:
     return s
 
 
-def _sampled_betweenness(g: rx.PyGraph, k: int, seed: int) -> dict[int, float]:
+def _sampled_betweenness(g: rx.PyGraph, k: int, seed: int, nodes: list[int] | None = None) -> dict[int, float]:
     """Brandes–Pich pivot sampling: accumulate dependencies from ``k`` random sources (BFS, the
-    graph is unweighted) and scale by n/k; normalised like the exact routine (undirected)."""
-    nodes = list(g.node_indices())
+    graph is unweighted) and scale by n/k; normalised like the exact routine (undirected).
+    ``nodes`` fixes the order the pivots are drawn from (the same nodes drawn whatever the indices)."""
+    nodes = list(nodes) if nodes is not None else list(g.node_indices())
     n = len(nodes)
     rng = random.Random(seed)
     pivots = rng.sample(nodes, k)
@@ -156,8 +159,14 @@ def _sampled_betweenness(g: rx.PyGraph, k: int, seed: int) -> dict[int, float]:
     return {v: b * scale * norm for v, b in bc.items()}
 
 
+# Scores are rounded so that the order of floating-point sums (parallel Brandes, node indices that
+# follow the store's row order) cannot change a score's digits or reorder ties between stores.
+SCORE_DECIMALS = 10
+
+
 def top(proj: Projection, cent: Centrality, limit: int, labels: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """The ``limit`` best nodes (ties by degree, then name), optionally only of some labels."""
+    """The ``limit`` best nodes: highest score (rounded to :data:`SCORE_DECIMALS` places), then
+    highest degree, then name, then id; optionally only of some labels."""
     allowed = set(labels) if labels else None
     g = proj.graph
     ranked = []
@@ -165,7 +174,7 @@ def top(proj: Projection, cent: Centrality, limit: int, labels: Iterable[str] | 
         payload = g[i]
         if allowed is not None and payload["label"] not in allowed:
             continue
-        ranked.append((score, g.degree(i), payload))
+        ranked.append((round(score, SCORE_DECIMALS), g.degree(i), payload))
     ranked.sort(key=lambda t: (-t[0], -t[1], t[2]["name"] or "", t[2]["id"]))
     return [{"node": p, "score": s, "degree": d} for s, d, p in ranked[:limit]]
 

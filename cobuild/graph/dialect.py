@@ -6,7 +6,9 @@ for the rest:
 
 * schema: LadybugDB needs ``CREATE NODE TABLE`` / ``CREATE REL TABLE`` before any write; Neo4j takes
   uniqueness constraints, range indexes and a CJK full-text index;
-* shortest paths: ``shortestPath((a)-[:R*..n]-(b))`` vs ``(a)-[:R* SHORTEST 1..n]-(b)``;
+* shortest paths: ``shortestPath((a)-[:R*..n]-(b))`` vs ``(a)-[:R* SHORTEST 1..n]-(b)``, and every
+  shortest path (to choose among ties by a rule of cobuild's own): ``allShortestPaths(…)`` vs
+  ``(a)-[:R* ALL SHORTEST 1..n]-(b)``;
 * a relationship's type: ``type(r)`` vs ``label(r)``; path parts: ``relationships(p)`` vs ``rels(p)``;
 * search candidates: the ``cobuild_names`` full-text index (analyzer ``cjk``, a phrase per term) vs
   every node of the label (the fts extension downloads at run time, which these machines cannot
@@ -48,6 +50,7 @@ class Dialect(Protocol):
     def evolve_statements(self) -> list[str]: ...
     def rel_type(self, var: str) -> str: ...
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
+    def all_shortest_paths(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str: ...
     def path_rels(self, path_var: str) -> str: ...
     def name_search(self, var: str, label: str, terms: Sequence[str], params: Params) -> str: ...
     def lower_aliases(self, var: str, sep: str) -> str: ...
@@ -109,6 +112,11 @@ class Neo4jDialect:
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str:
         types = "|".join(name(t) for t in rel_types)
         return f"MATCH {path_var} = shortestPath(({a})-[:{types}*..{int(max_hops)}]-({b}))"
+
+    def all_shortest_paths(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str:
+        """One row per shortest path (all of the fewest hops), so the caller chooses among ties."""
+        types = "|".join(name(t) for t in rel_types)
+        return f"MATCH {path_var} = allShortestPaths(({a})-[:{types}*..{int(max_hops)}]-({b}))"
 
     def path_rels(self, path_var: str) -> str:
         return f"relationships({path_var})"
@@ -190,6 +198,11 @@ class LadybugDialect:
     def shortest_path(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str:
         types = "|".join(name(t) for t in rel_types)
         return f"MATCH {path_var} = ({a})-[:{types}* SHORTEST 1..{int(max_hops)}]-({b})"
+
+    def all_shortest_paths(self, path_var: str, a: str, b: str, rel_types: list[str], max_hops: int) -> str:
+        """One row per shortest path (all of the fewest hops), so the caller chooses among ties."""
+        types = "|".join(name(t) for t in rel_types)
+        return f"MATCH {path_var} = ({a})-[:{types}* ALL SHORTEST 1..{int(max_hops)}]-({b})"
 
     def path_rels(self, path_var: str) -> str:
         return f"rels({path_var})"

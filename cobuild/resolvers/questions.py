@@ -197,6 +197,27 @@ def _sort_key_name(d: dict[str, Any] | None) -> str:
     return (d or {}).get("name") or (d or {}).get("id") or ""
 
 
+# Ordering (issue 9 part 7): every list a question returns is sorted here by a documented key that
+# ends in ids, so both stores give the same JSON for the same data whatever order their rows came
+# in; rows that are grouped "first one wins" are put in a canonical order first. The field
+# descriptions in cobuild/schema/questions.py state each list's order.
+def _name_id(d: dict[str, Any] | None) -> tuple[str, str]:
+    """Name (or id when unnamed), then id: names tie (and masked names are all ``***``)."""
+    return _sort_key_name(d), (d or {}).get("id") or ""
+
+
+def _id(d: dict[str, Any] | None) -> str:
+    return (d or {}).get("id") or ""
+
+
+def _text(v: Any) -> str:
+    """A sortable form of a scalar that may be missing (dates as ISO text, None as "")."""
+    return "" if v is None else v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v)
+
+
+_LEVEL_DEPTH = {level: i for i, level in enumerate(model.AREA_LEVELS)}  # CITY 0 … GRID (most specific)
+
+
 # ---------------------------------------------------------------------------------------------
 # Q1 co-builders of a community (including its compounds / party branches)
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +242,8 @@ def q1_co_builders(q: Q, community_id: str, include_compounds: bool, status: str
 
 
 def shape_co_builders(row: dict[str, Any]) -> dict[str, Any]:
-    items = sorted(row["items"], key=lambda i: (_date(i["since"]) or dt.date.max, _sort_key_name(i["unit"]), i["pairingId"] or ""))
+    items = sorted(row["items"], key=lambda i: (_date(i["since"]) or dt.date.max, _name_id(i["unit"]), i["pairingId"] or "",
+                                                _id(i["via"])))
     units = {i["unit"]["id"] for i in items}
     return {"area": row["area"], "items": items, "unitCount": len(units)}
 
@@ -256,7 +278,8 @@ def shape_unit_communities(row: dict[str, Any]) -> dict[str, Any]:
     communities: dict[str, dict[str, Any]] = {}
     streets: dict[str, dict[str, Any]] = {}
     others: dict[str, dict[str, Any]] = {}
-    for it in row["items"]:
+    # canonical row order: a community reached through several areas keeps the street of the first
+    for it in sorted(row["items"], key=lambda i: (_id(i["area"]), i["pairingId"] or "", _id(i["street"]), _text(i["since"]))):
         if it["street"]:
             streets[it["street"]["id"]] = it["street"]
         cm = it["community"]
@@ -272,14 +295,17 @@ def shape_unit_communities(row: dict[str, Any]) -> dict[str, Any]:
         if it["since"] and (entry["since"] is None or it["since"] < entry["since"]):
             entry["since"] = it["since"]
         entry["street"] = entry["street"] or it["street"]
-    comms = sorted(communities.values(), key=lambda e: _sort_key_name(e["community"]))
+    for entry in communities.values():
+        entry["pairingIds"].sort()
+        entry["via"].sort(key=_name_id)
+    comms = sorted(communities.values(), key=lambda e: _name_id(e["community"]))
     return {
         "unit": row["unit"],
         "communities": comms,
         "communityCount": len(comms),
-        "streets": sorted(streets.values(), key=_sort_key_name),
+        "streets": sorted(streets.values(), key=_name_id),
         "streetCount": len(streets),
-        "otherAreas": sorted(others.values(), key=_sort_key_name),
+        "otherAreas": sorted(others.values(), key=_name_id),
     }
 
 
@@ -308,7 +334,8 @@ def q3_coverage_gaps(q: Q, area_id: str, community_type: str | None) -> Statemen
 def shape_coverage_gaps(row: dict[str, Any]) -> dict[str, Any]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     seen: set[str] = set()
-    for it in row["communities"]:
+    # a community under two parent areas counts once, under the parent with the smallest id
+    for it in sorted(row["communities"], key=lambda i: (_id(i["community"]), _id(i["street"]) or "\uffff")):
         cm = it["community"]
         if cm["id"] in seen:
             continue
@@ -323,9 +350,9 @@ def shape_coverage_gaps(row: dict[str, Any]) -> dict[str, Any]:
             g["gaps"].append(cm)
     out = []
     for g in groups.values():
-        g["gaps"].sort(key=_sort_key_name)
+        g["gaps"].sort(key=_name_id)
         out.append(g)
-    out.sort(key=lambda g: (_sort_key_name(g["street"]), g["communityType"] or ""))
+    out.sort(key=lambda g: (_name_id(g["street"]), g["communityType"] or ""))
     return {
         "area": row["area"],
         "groups": out,
@@ -359,10 +386,13 @@ def q4_resident_units(q: Q, community_id: str) -> Statement:
 
 def shape_resident_units(row: dict[str, Any]) -> dict[str, Any]:
     by_unit: dict[str, dict[str, Any]] = {}
-    for it in row["units"]:
+    # A unit located in several areas of the community (the community and a grid under it, say) is
+    # listed once, located in the most specific of them (deepest level, then smallest id).
+    for it in sorted(row["units"], key=lambda i: (_id(i["unit"]), -_LEVEL_DEPTH.get((i["locatedIn"] or {}).get("level") or "", -1),
+                                                  _id(i["locatedIn"]))):
         by_unit.setdefault(it["unit"]["id"], it)
     engaged = [i for i in by_unit.values() if i["coBuilds"] or i["reports"]]
-    items = sorted((i for i in by_unit.values() if not (i["coBuilds"] or i["reports"])), key=lambda i: _sort_key_name(i["unit"]))
+    items = sorted((i for i in by_unit.values() if not (i["coBuilds"] or i["reports"])), key=lambda i: _name_id(i["unit"]))
     return {"area": row["area"], "residentUnitCount": len(by_unit), "engagedCount": len(engaged), "items": items}
 
 
@@ -501,7 +531,7 @@ def q6_shortest_connection(q: Q, from_id: str, to_id: str, rel_types: list[str],
         raise ValidationError(f"fromId {from_id!r} is not a cobuild id (ids start with a label prefix such as 'unit:')", field="fromId")
     if lb is None:
         raise ValidationError(f"toId {to_id!r} is not a cobuild id (ids start with a label prefix such as 'unit:')", field="toId")
-    path = q.dialect.shortest_path("path", "a", "b", rel_types, max_hops)
+    path = q.dialect.all_shortest_paths("path", "a", "b", rel_types, max_hops)
     text = (
         f"{_anchor(q, la.name, 'a', from_id)} "
         f"OPTIONAL MATCH (b:{name(lb.name)}) WHERE b.`id` = {q.add(to_id)} "
@@ -509,6 +539,22 @@ def q6_shortest_connection(q: Q, from_id: str, to_id: str, rel_types: list[str],
         f"RETURN a.`id` AS fromId, b.`id` AS toId, nodes(path) AS pathNodes, {q.dialect.path_rels('path')} AS pathRels"
     )
     return q.statement(text, "Q6 shortestConnection", heavy=True)
+
+
+def choose_path(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The row of the path :func:`shape_shortest_connection` reports, among the rows of every
+    shortest path (Q6 returns them all): the fewest hops; then the smallest sequence of node ids
+    read from start to end; then the smallest sequence of steps (relationship type, direction,
+    pairing id, role). Paths still tied answer the same JSON, so the choice is the same on both
+    stores whatever order they return paths in."""
+    def key(row: dict[str, Any]) -> tuple[Any, ...]:
+        s = shape_shortest_connection(row)
+        if not s["found"]:
+            return (1, 0, [], [])
+        steps = [(st["relationship"] or "", st["direction"], st["pairingId"] or "", st["role"] or "") for st in s["steps"]]
+        return (0, s["hops"], [n["id"] or "" for n in s["nodes"]], steps)
+
+    return min(rows, key=key)
 
 
 def _node_ref(n: dict[str, Any]) -> dict[str, Any]:
@@ -612,12 +658,12 @@ def shape_similar(row: dict[str, Any], limit: int) -> dict[str, Any]:
     mine = set(row["mine"] or [])
     out = []
     for o in row["others"]:
-        shared = sorted(o["shared"], key=_sort_key_name)
+        shared = sorted(o["shared"], key=_name_id)
         n = len(shared)
         union = len(mine) + int(o["theirs"] or 0) - n
         out.append({"community": o["community"], "sharedCount": n, "sharedPartners": shared,
                     "partnerCount": int(o["theirs"] or 0), "jaccard": round(n / union, 6) if union else 0.0})
-    out.sort(key=lambda x: (-x["jaccard"], -x["sharedCount"], _sort_key_name(x["community"])))
+    out.sort(key=lambda x: (-x["jaccard"], -x["sharedCount"], _name_id(x["community"])))
     return {"area": row["area"], "partnerCount": len(mine), "items": out[:limit]}
 
 
@@ -648,15 +694,15 @@ def q10_unclaimed_demands(q: Q, area_id: str, published_before: dt.date | None) 
 
 def shape_unclaimed(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
     by_id: dict[str, dict[str, Any]] = {}
-    for it in row["demands"]:
+    for it in sorted(row["demands"], key=lambda i: (_id(i["demand"]), _id(i["publisher"]))):  # several publishers: smallest id
         by_id.setdefault(it["demand"]["id"], it)
     items = []
     for it in by_id.values():
         pub = _date(it["demand"].get("publishedAt"))
         items.append({"demand": it["demand"], "publisher": it["publisher"],
-                      "categories": sorted(it["categories"] or [], key=_sort_key_name),
+                      "categories": sorted(it["categories"] or [], key=_name_id),
                       "publishedAt": pub, "ageDays": (today - pub).days if pub else None})
-    items.sort(key=lambda i: (-(i["ageDays"] if i["ageDays"] is not None else -1), _sort_key_name(i["demand"])))
+    items.sort(key=lambda i: (-(i["ageDays"] if i["ageDays"] is not None else -1), _name_id(i["demand"])))
     return {"area": row["area"], "asOf": today, "items": items, "count": len(items)}
 
 
@@ -702,12 +748,13 @@ def shape_matches(row: dict[str, Any], limit: int) -> dict[str, Any]:
     for m in row["matches"]:
         tier = 1 if m["partner"] else 2 if m["sameCommunity"] else 3 if m["sameStreet"] else 4
         key = (m["demand"]["id"], m["resource"]["id"], m["provider"]["id"])
-        if key not in best or tier < best[key]["tier"]:
+        # the best tier wins; between categories shared at the same tier, the smallest category id
+        if key not in best or (tier, _id(m["category"])) < (best[key]["tier"], _id(best[key]["category"])):
             best[key] = {"demand": m["demand"], "resource": m["resource"], "provider": m["provider"],
                          "category": m["category"], "tier": tier, "tierName": TIER_NAMES[tier]}
     items = sorted(best.values(), key=lambda i: (
         _date(i["demand"].get("publishedAt")) or dt.date.max, i["demand"]["id"], i["tier"],
-        _sort_key_name(i["provider"]), i["resource"]["id"]))
+        _name_id(i["provider"]), i["resource"]["id"]))
     return {"area": row["area"], "total": len(items), "items": items[:limit]}
 
 
@@ -825,7 +872,10 @@ def shape_units_without_projects(row: dict[str, Any]) -> dict[str, Any]:
             e["areas"].append(it["area"])
         if it["pairingId"] not in e["pairingIds"]:
             e["pairingIds"].append(it["pairingId"])
-    items = sorted(by_unit.values(), key=lambda e: _sort_key_name(e["unit"]))
+    for e in by_unit.values():
+        e["areas"].sort(key=_name_id)
+        e["pairingIds"].sort(key=lambda p: (p is None, p or ""))
+    items = sorted(by_unit.values(), key=lambda e: _name_id(e["unit"]))
     return {"area": row.get("area"), "coBuildingUnits": int(row["coBuildingUnits"] or 0), "count": len(items), "items": items}
 
 
@@ -853,7 +903,7 @@ def q17_reported_members(q: Q, community_id: str) -> Statement:
 
 def shape_reported(row: dict[str, Any]) -> dict[str, Any]:
     items = [{**m, "serviceHours": float(m["hours"] or 0), "serviceRecords": int(m["records"] or 0)} for m in row["members"]]
-    items.sort(key=lambda m: (_date(m["reportedAt"]) or dt.date.max, _sort_key_name(m["person"])))
+    items.sort(key=lambda m: (_date(m["reportedAt"]) or dt.date.max, _name_id(m["person"]), _id(m["partyOrganization"])))
     return {"area": row["area"], "count": len(items), "totalServiceHours": round(sum(i["serviceHours"] for i in items), 4), "items": items}
 
 
@@ -878,7 +928,8 @@ def q20_part_time_members(q: Q, community_id: str) -> Statement:
 
 
 def shape_part_time(row: dict[str, Any]) -> dict[str, Any]:
-    items = sorted(row["members"], key=lambda m: _sort_key_name(m["person"]))
+    items = sorted(row["members"], key=lambda m: (_name_id(m["person"]), _id(m["partyOrganization"]), _text(m["since"]),
+                                                  m["representsUnitId"] or ""))
     units = {m["sourceUnit"]["id"] for m in items if m["sourceUnit"]}
     return {"area": row["area"], "count": len(items), "sourceUnitCount": len(units), "items": items}
 
@@ -914,14 +965,15 @@ def q26_alliance_members(q: Q, alliance_id: str) -> Statement:
 def shape_alliance(row: dict[str, Any]) -> dict[str, Any]:
     items = []
     for u in row["units"]:
-        areas = sorted(u["areas"], key=_sort_key_name)
+        areas = sorted(u["areas"], key=_name_id)
         items.append({"unit": u["unit"], "partyOrganization": None, "role": u["role"], "joinedAt": u["joinedAt"],
                       "coBuilds": bool(areas), "coBuildsWith": areas})
     for o in row["orgs"]:
-        areas = sorted(o["areas"], key=_sort_key_name)
+        areas = sorted(o["areas"], key=_name_id)
         items.append({"unit": o["ownerUnit"], "partyOrganization": o["partyOrganization"], "role": o["role"],
                       "joinedAt": o["joinedAt"], "coBuilds": bool(areas), "coBuildsWith": areas})
-    items.sort(key=lambda i: (not i["coBuilds"], _sort_key_name(i["partyOrganization"] or i["unit"])))
+    items.sort(key=lambda i: (not i["coBuilds"], _name_id(i["partyOrganization"] or i["unit"]), _id(i["unit"]),
+                              i["role"] or "", _text(i["joinedAt"])))
     return {"alliance": row["alliance"], "memberCount": len(items), "coBuildingCount": sum(1 for i in items if i["coBuilds"]), "items": items}
 
 
@@ -964,12 +1016,14 @@ def q31_evaluation_scores(q: Q, pairing_id: str | None, year: int | None, below:
 def shape_evaluations(row: dict[str, Any]) -> dict[str, Any]:
     seen: set[str] = set()
     items = []
-    for it in row["items"]:
+    # an evaluation matched more than once (two givers, say) keeps the row with the smallest ids
+    for it in sorted(row["items"], key=lambda i: (_id(i["evaluation"]), _id(i["pairing"]), _id(i["giver"]), _id(i["target"]))):
         if it["evaluation"]["id"] in seen:
             continue
         seen.add(it["evaluation"]["id"])
         items.append(it)
-    items.sort(key=lambda i: (i["pairing"]["id"], -(i["evaluation"].get("year") or 0), i["evaluation"].get("direction") or ""))
+    items.sort(key=lambda i: (i["pairing"]["id"], -(i["evaluation"].get("year") or 0), i["evaluation"].get("direction") or "",
+                              i["evaluation"]["id"]))
     scores = [i["evaluation"]["score"] for i in items if i["evaluation"].get("score") is not None]
     return {"pairing": row.get("pairing"), "count": len(items),
             "averageScore": round(sum(scores) / len(scores), 4) if scores else None, "items": items}
@@ -1012,7 +1066,7 @@ def shape_missing(row: dict[str, Any], year: int) -> dict[str, Any]:
     items = []
     for it in row["items"]:
         missing = [d for d, has in (("AREA_TO_UNIT", it["hasAreaToUnit"]), ("UNIT_TO_AREA", it["hasUnitToArea"])) if not has]
-        parties = sorted(it["parties"], key=lambda x: (x.get("side") or "", _sort_key_name(x)))
+        parties = sorted(it["parties"], key=lambda x: (x.get("side") or "", _name_id(x)))
         items.append({"pairing": it["pairing"], "missingDirections": missing, "parties": parties})
     items.sort(key=lambda i: i["pairing"]["id"])
     return {"area": row.get("area"), "year": year, "count": len(items), "items": items}

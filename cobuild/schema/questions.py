@@ -106,7 +106,7 @@ class CommunityCoBuilder:
     via: list[NodeRef] = _f("结对所在区域(社区本身或其小区;一条)", "The area whose pairing it is: the community or one of its compounds (one)")
     since: Optional[dt.date] = _f("结对日期", "Paired since")
     pairing_id: strawberry.ID = _f("结对编号", "Pairing id")
-    forms: list[CoBuildingForm] = _f("共建形式", "Forms of co-building")  # type: ignore[valid-type]
+    forms: list[CoBuildingForm] = _f("共建形式(按记录顺序)", "Forms of co-building, in recorded order")  # type: ignore[valid-type]
     status: Optional[PairingStatus] = _f("结对状态", "Pairing status")  # type: ignore[valid-type]
     via_party_org: Optional[bool] = _f("是否经由党组织结对", "Paired through party organisations")
 
@@ -115,7 +115,8 @@ class CommunityCoBuilder:
 class CommunityCoBuildersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     unit_count: int = _f("不同共建单位数", "Number of distinct co-building units")
-    items: list[CommunityCoBuilder] = _f("结对(按日期)", "Pairings, by date")
+    items: list[CommunityCoBuilder] = _f("结对:按结对日期(无日期在后)、单位名称、单位编号、结对编号、所经区域编号排序",
+                                          "Pairings by pairing date (undated last), then unit name, unit id, pairing id, via-area id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,18 +128,20 @@ class UnitCommunity:
     street: Optional[NodeRef] = _f("社区所在的行:所属街道(镇);直属于区的社区为该区本身",
                                    "The community's row: its street or town, or the district itself when the community hangs directly under it")
     since: Optional[dt.date] = _f("最早结对日期", "Earliest pairing date")
-    pairing_ids: list[strawberry.ID] = _f("结对编号", "Pairing ids")
-    via: list[NodeRef] = _f("经由的小区(若结对由小区发起)", "Compounds through which the pairing runs, if any")
+    pairing_ids: list[strawberry.ID] = _f("结对编号(按编号排序)", "Pairing ids, sorted")
+    via: list[NodeRef] = _f("经由的小区(若结对由小区发起;按名称、编号排序)",
+                            "Compounds through which the pairing runs, if any (by name, then id)")
 
 
 @strawberry.type(description=bi("单位结对的社区及跨越的街道(Q2)", "Communities a unit co-builds with and the streets they span (Q2)"))
 class UnitCommunitiesResult:
     unit: UnitT = _f("所问单位", "The unit asked about")
     community_count: int = _f("社区数", "Number of communities")
-    communities: list[UnitCommunity] = _f("社区", "Communities")
+    communities: list[UnitCommunity] = _f("社区(按名称、编号排序)", "Communities, by name then id")
     street_count: int = _f("跨越街道数(直属于区的社区计为该区)", "Number of streets spanned (a community directly under a district counts as that district)")
-    streets: list[NodeRef] = _f("街道(及直属社区所在的区)", "Streets (and the district of communities directly under one)")
-    other_areas: list[NodeRef] = _f("社区以上层级的结对区域(如街道)", "Paired areas above community level (e.g. streets)")
+    streets: list[NodeRef] = _f("街道(及直属社区所在的区;按名称、编号排序)", "Streets (and the district of communities directly under one), by name then id")
+    other_areas: list[NodeRef] = _f("社区以上层级的结对区域(如街道;按名称、编号排序)",
+                                    "Paired areas above community level (e.g. streets), by name then id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,7 +154,7 @@ class CoverageGroup:
     community_type: Optional[CommunityType] = _f("社区类型", "Community type")
     community_count: int = _f("社区总数", "Communities")
     gap_count: int = _f("无结对社区数", "Communities without an active pairing")
-    gaps: list[AdminAreaT] = _f("无结对的社区", "Communities without an active pairing")
+    gaps: list[AdminAreaT] = _f("无结对的社区(按名称、编号排序)", "Communities without an active pairing, by name then id")
 
 
 @strawberry.type(description=bi("结对共建覆盖缺口(Q3)", "Coverage gaps of co-building (Q3)"))
@@ -159,7 +162,8 @@ class CoverageGapsResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
     community_count: int = _f("该区域下的社区总数(含直属于区的社区)", "Communities under the area (those directly under a district included)")
     gap_count: int = _f("缺口数", "Communities without an active pairing")
-    groups: list[CoverageGroup] = _f("按街道与社区类型分组(各组相加等于总数)", "Grouped per street and community type (the groups add up to the totals)")
+    groups: list[CoverageGroup] = _f("按街道与社区类型分组(各组相加等于总数;按街道名称、街道编号、社区类型排序)",
+                                     "Grouped per street and community type (the groups add up to the totals); by street name, street id, then community type")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +172,8 @@ class CoverageGapsResult:
 @strawberry.type(description=bi("既未结对也未报到的驻区单位", "A resident unit that neither co-builds nor reports"))
 class ResidentUnit:
     unit: UnitT = _f("单位", "Unit")
-    located_in: NodeRef = _f("所在区域(社区或小区)", "Where it is located (community or compound)")
+    located_in: NodeRef = _f("所在区域(社区或其下区域;位于多处时取层级最细者,再取编号最小者)",
+                             "Where it is located (the community or an area under it; of several, the most specific level, then the smallest id)")
 
 
 @strawberry.type(description=bi("驻区单位参与情况(Q4)", "Resident units not engaged (Q4)"))
@@ -176,7 +181,7 @@ class ResidentUnitsResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     resident_unit_count: int = _f("驻区单位数", "Resident units")
     engaged_count: int = _f("已结对或已报到的单位数", "Units that co-build or report")
-    items: list[ResidentUnit] = _f("未参与的单位", "Units that neither co-build nor report")
+    items: list[ResidentUnit] = _f("未参与的单位(按名称、编号排序)", "Units that neither co-build nor report, by name then id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,11 +241,11 @@ class RollupResult:
                          "Agreements of every kind (do not compare with a figure that counts one kind: see agreementsByKind and comparisons)")
     agreements_by_kind: list[AgreementKindCount] = _f("按种类的协议份数", "Agreements per kind")
     part_time_committee_members: int = _f("该区域下社区党组织的兼职委员数", "Part-time committee members of the communities' party organisations")
-    groups: list[RollupGroup] = _f("按街道(镇)分行;直属于区的社区单列一行(行为该区本身)",
-                                   "Per street or town; communities directly under a district form a row of their own (the row is the district)")
-    comparisons: list[RollupComparison] = _f("逐项对照(Q44):每个公布数字与同一口径的图中计数并列",
-                                             "Metric by metric reconciliation (Q44): each reported figure beside the graph count of the same kind")
-    statistics: list[StatisticT] = _f("该区域的全部公布数字", "Every reported figure attached to the area")
+    groups: list[RollupGroup] = _f("按街道(镇)分行;直属于区的社区单列一行(行为该区本身);按名称、编号排序",
+                                   "Per street or town; communities directly under a district form a row of their own (the row is the district); by name then id")
+    comparisons: list[RollupComparison] = _f("逐项对照(Q44;固定顺序):每个公布数字与同一口径的图中计数并列",
+                                             "Metric by metric reconciliation (Q44), in a fixed order: each reported figure beside the graph count of the same kind")
+    statistics: list[StatisticT] = _f("该区域的全部公布数字(按指标、日期、编号排序)", "Every reported figure attached to the area, by metric, as-of date, then id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,8 +265,8 @@ class PathStep:
 class ShortestConnectionResult:
     found: bool = _f("是否找到", "Whether a connection was found")
     hops: Optional[int] = _f("步数", "Number of hops")
-    steps: list[PathStep] = _f("逐步路径", "The path, step by step")
-    nodes: list[NodeRef] = _f("路径上的节点", "Nodes on the path")
+    steps: list[PathStep] = _f("逐步路径(从起点到终点)", "The path, step by step from the start to the end")
+    nodes: list[NodeRef] = _f("路径上的节点(从起点到终点)", "Nodes on the path, from the start to the end")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +286,8 @@ class HubsResult:
     computed_in_ms: float = _f("计算耗时(毫秒,不含读取)", "Computation time in ms (excluding the read)")
     node_count: int = _f("投影节点数", "Nodes in the projection")
     edge_count: int = _f("投影关系数", "Relationships in the projection")
-    items: list[Hub] = _f("枢纽", "Hubs")
+    items: list[Hub] = _f("枢纽:按度量值(保留 10 位小数)降序,再按度降序、名称、编号",
+                          "Hubs by metric value (rounded to 10 decimals) descending, then degree descending, name, id")
 
 
 @strawberry.type(description=bi("一个相互连通的组团", "A connected cluster"))
@@ -289,7 +295,7 @@ class Cluster:
     size: int = _f("节点数", "Number of nodes")
     area_count: int = _f("其中行政区域数(社区、小区等)", "Administrative areas in it (communities, compounds …)")
     unit_count: int = _f("其中单位数", "Units in it")
-    members: list[NodeRef] = _f("成员(最多 maxMembers 个)", "Members (at most maxMembers)")
+    members: list[NodeRef] = _f("成员(最多 maxMembers 个;按类型、名称、编号排序)", "Members (at most maxMembers), by label, name, then id")
     truncated: bool = _f("成员列表是否被截断", "Whether the member list was cut")
 
 
@@ -299,7 +305,7 @@ class ClustersResult:
     node_count: int = _f("投影节点数", "Nodes in the projection")
     cluster_count: int = _f("组团总数", "Number of clusters")
     largest_size: int = _f("最大组团节点数", "Size of the largest cluster")
-    items: list[Cluster] = _f("组团(由大到小)", "Clusters, largest first")
+    items: list[Cluster] = _f("组团(由大到小,同样大小按成员最小编号)", "Clusters, largest first; equal sizes by their smallest member id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,14 +317,15 @@ class SimilarCommunity:
     shared_count: int = _f("共享共建单位数", "Shared co-building partners")
     partner_count: int = _f("该社区共建单位数", "That community's partners")
     jaccard: float = _f("Jaccard 相似度", "Jaccard similarity")
-    shared_partners: list[NodeRef] = _f("共享的共建单位", "The shared partners")
+    shared_partners: list[NodeRef] = _f("共享的共建单位(按名称、编号排序)", "The shared partners, by name then id")
 
 
 @strawberry.type(description=bi("共享共建单位最多的社区(Q8)", "Communities sharing the most partners (Q8)"))
 class SimilarCommunitiesResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     partner_count: int = _f("所问社区的共建单位数", "Partners of the community asked about")
-    items: list[SimilarCommunity] = _f("相似社区(按 Jaccard)", "Similar communities, by Jaccard")
+    items: list[SimilarCommunity] = _f("相似社区:按 Jaccard 降序、共享数降序、名称、编号",
+                                       "Similar communities by Jaccard descending, then shared partners descending, name, id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,8 +334,8 @@ class SimilarCommunitiesResult:
 @strawberry.type(description=bi("一条未被认领的需求", "An unclaimed demand"))
 class UnclaimedDemand:
     demand: DemandT = _f("需求", "Demand")
-    publisher: NodeRef = _f("发布区域", "Publishing area")
-    categories: list[NodeRef] = _f("类别", "Categories")
+    publisher: NodeRef = _f("发布区域(多个时取编号最小者)", "Publishing area (of several, the smallest id)")
+    categories: list[NodeRef] = _f("类别(按名称、编号排序)", "Categories, by name then id")
     published_at: Optional[dt.date] = _f("发布日期", "Published on")
     age_days: Optional[int] = _f("已发布天数(至 asOf)", "Days since publication (to asOf)")
 
@@ -338,7 +345,8 @@ class UnclaimedDemandsResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
     as_of: dt.date = _f("计算时长的日期", "Date the ages are computed at")
     count: int = _f("条数", "Count")
-    items: list[UnclaimedDemand] = _f("需求(最久的在前)", "Demands, oldest first")
+    items: list[UnclaimedDemand] = _f("需求:最久的在前(无发布日期在后),再按名称、编号",
+                                      "Demands, oldest first (undated last), then by name, id")
 
 
 @strawberry.type(description=bi("需求与资源的一个匹配", "A demand–resource match"))
@@ -346,7 +354,7 @@ class DemandMatch:
     demand: DemandT = _f("需求", "Demand")
     resource: ResourceT = _f("资源", "Resource")
     provider: UnitT = _f("提供单位", "Providing unit")
-    category: NodeRef = _f("共同类别", "Shared category")
+    category: NodeRef = _f("共同类别(同一优先级有多个时取编号最小者)", "Shared category (of several at the best tier, the smallest id)")
     tier: int = _f("优先级(1 共建单位 > 2 同社区 > 3 同街道 > 4 其他)", "Tier (1 partner > 2 same community > 3 same street > 4 elsewhere)")
     tier_name: MatchTier = _f("优先级名称", "Tier name")
 
@@ -355,7 +363,8 @@ class DemandMatch:
 class MatchDemandsResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     total: int = _f("匹配总数(截断前)", "Matches before the limit")
-    items: list[DemandMatch] = _f("匹配(按需求、优先级)", "Matches, by demand then tier")
+    items: list[DemandMatch] = _f("匹配:按需求发布日期(无日期在后)、需求编号、优先级、提供单位名称与编号、资源编号",
+                                  "Matches by the demand's publication date (undated last), demand id, tier, provider name and id, then resource id")
 
 
 @strawberry.type(description=bi("一行(一个街道或镇的社区,或直属于区的社区)的认领与完成率",
@@ -378,8 +387,8 @@ class StreetRates:
                                 "(those directly under a district included) and their compounds and grids, and the projects under their pairings"))
 class ClaimRatesResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
-    items: list[StreetRates] = _f("各行:每个街道(镇)一行,直属于区的社区单列一行(行为该区本身);各行相加等于合计",
-                                  "Rows: one per street or town, and one for communities directly under a district (the row is the district); rows add up to the totals")
+    items: list[StreetRates] = _f("各行:每个街道(镇)一行,直属于区的社区单列一行(行为该区本身);各行相加等于合计;按名称、编号排序",
+                                  "Rows: one per street or town, and one for communities directly under a district (the row is the district); rows add up to the totals; by name then id")
     community_count: int = _f("社区数", "Communities")
     demands_total: int = _f("需求数合计(不含草稿、取消)", "Demands in total (excluding drafts and cancelled)")
     demands_claimed: int = _f("已认领需求数合计", "Claimed demands in total")
@@ -394,8 +403,8 @@ class ClaimRatesResult:
 @strawberry.type(description=bi("尚未认领项目的共建单位", "A co-building unit without a claimed project"))
 class UnitWithoutProject:
     unit: UnitT = _f("单位", "Unit")
-    areas: list[NodeRef] = _f("与之结对的区域", "Areas it co-builds with")
-    pairing_ids: list[strawberry.ID] = _f("结对编号", "Pairing ids")
+    areas: list[NodeRef] = _f("与之结对的区域(按名称、编号排序)", "Areas it co-builds with, by name then id")
+    pairing_ids: list[strawberry.ID] = _f("结对编号(按编号排序)", "Pairing ids, sorted")
 
 
 @strawberry.type(description=bi("“1+1”合规:未认领项目的共建单位(Q13)", "1+1 compliance: co-building units without a project (Q13)"))
@@ -403,7 +412,7 @@ class UnitsWithoutProjectsResult:
     area: Optional[AdminAreaT] = _f("所问区域(未指定则全部)", "The area asked about (all when not given)")
     co_building_units: int = _f("有效共建单位总数", "Active co-building units")
     count: int = _f("未认领项目的单位数", "Units without a claimed project")
-    items: list[UnitWithoutProject] = _f("单位", "Units")
+    items: list[UnitWithoutProject] = _f("单位(按名称、编号排序)", "Units, by name then id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,7 +435,8 @@ class CommunityReportingMembersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     count: int = _f("人数", "Members")
     total_service_hours: float = _f("服务时长合计", "Total service hours")
-    items: list[ReportingMember] = _f("党员(按报到日期)", "Members, by report date")
+    items: list[ReportingMember] = _f("党员:按报到日期(无日期在后)、姓名、编号、党组织编号",
+                                      "Members by report date (undated last), then name, id, party organisation id")
 
 
 @strawberry.type(description=bi("一名兼职委员", "A part-time committee member"))
@@ -444,7 +454,8 @@ class CommunityPartTimeCommitteeMembersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     count: int = _f("人数", "Members")
     source_unit_count: int = _f("来源单位数", "Distinct source units")
-    items: list[PartTimeCommitteeMember] = _f("兼职委员", "Members")
+    items: list[PartTimeCommitteeMember] = _f("兼职委员:按姓名、编号、党组织编号、任职起始、所代表单位编号",
+                                              "Members by name, id, party organisation id, since, represented unit id")
 
 
 @strawberry.type(description=bi("联盟的一个成员", "A member of an alliance"))
@@ -454,7 +465,7 @@ class AllianceMember:
     role: Optional[AllianceRole] = _f("角色", "Role")  # type: ignore[valid-type]
     joined_at: Optional[dt.date] = _f("加入日期", "Joined on")
     co_builds: bool = _f("是否也与社区结对", "Whether it also co-builds with communities")
-    co_building_areas: list[NodeRef] = _f("与之结对共建的区域", "Areas it co-builds with")
+    co_building_areas: list[NodeRef] = _f("与之结对共建的区域(按名称、编号排序)", "Areas it co-builds with, by name then id")
 
 
 @strawberry.type(description=bi("联盟成员及其结对情况(Q26)", "Alliance members and whether they co-build (Q26)"))
@@ -462,7 +473,8 @@ class AllianceMembersResult:
     alliance: AllianceT = _f("联盟", "Alliance")
     member_count: int = _f("成员数", "Members")
     co_building_count: int = _f("同时结对的成员数", "Members that also co-build")
-    items: list[AllianceMember] = _f("成员(结对者在前)", "Members, co-builders first")
+    items: list[AllianceMember] = _f("成员:结对者在前,再按名称、编号、所属单位编号、角色、加入日期",
+                                     "Members, co-builders first, then by name, id, owning unit id, role, joined date")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,14 +493,14 @@ class EvaluationScoresResult:
     pairing: Optional[PairingT] = _f("所问结对(若指定)", "The pairing asked about, if any")
     count: int = _f("评议数", "Evaluations")
     average_score: Optional[float] = _f("平均分", "Average score")
-    items: list[EvaluationScore] = _f("评议", "Evaluations")
+    items: list[EvaluationScore] = _f("评议:按结对编号、年度降序、方向、评议编号", "Evaluations by pairing id, year descending, direction, evaluation id")
 
 
 @strawberry.type(description=bi("缺少本年度评议的结对", "A pairing missing this year's evaluation"))
 class MissingEvaluation:
     pairing: PairingT = _f("结对", "Pairing")
-    missing_directions: list[EvaluationDirection] = _f("缺少的方向", "Directions missing")  # type: ignore[valid-type]
-    parties: list[NodeRef] = _f("结对各方(含 side)", "Parties of the pairing (with side)")
+    missing_directions: list[EvaluationDirection] = _f("缺少的方向(AREA_TO_UNIT 在前)", "Directions missing (AREA_TO_UNIT first)")  # type: ignore[valid-type]
+    parties: list[NodeRef] = _f("结对各方(含 side;按 side、名称、编号排序)", "Parties of the pairing (with side), by side, name, then id")
 
 
 @strawberry.type(description=bi("缺少年度双向评议的有效结对(Q32)", "Active pairings missing a two-way evaluation (Q32)"))
@@ -496,7 +508,7 @@ class MissingEvaluationsResult:
     area: Optional[AdminAreaT] = _f("所问区域(若指定)", "The area asked about, if any")
     year: int = _f("年度", "Year")
     count: int = _f("结对数", "Pairings")
-    items: list[MissingEvaluation] = _f("结对", "Pairings")
+    items: list[MissingEvaluation] = _f("结对(按编号排序)", "Pairings, by id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -610,7 +622,11 @@ class QuestionQuery:
                                           statistic=_e("Statistic", c["statistic"])) for c in s["comparisons"]],
             statistics=[_e("Statistic", st) for st in s["statistics"]])
 
-    @strawberry.field(description=bi("Q6 两个主体之间的最短联系路径", "Q6 Shortest connection between two actors"))
+    @strawberry.field(description=bi(
+        "Q6 两个主体之间的最短联系路径;有多条同样短的路径时,取从起点到终点节点编号序列按字典序最小者,"
+        "再按各步(关系类型、方向、结对编号、角色)最小者",
+        "Q6 Shortest connection between two actors. Of several equally short paths, the one whose node ids read from start "
+        "to end are lexicographically smallest; then the one whose steps (relationship type, direction, pairing id, role) are"))
     async def shortest_connection(
         self, info: strawberry.Info,
         from_id: Annotated[strawberry.ID, _arg("起点编号", "Id of the start")],
@@ -628,7 +644,7 @@ class QuestionQuery:
         row = R.first_row(rows, "node", from_id)
         if row.get("toId") is None:
             R.first_row([], "node", to_id)
-        s = R.shape_shortest_connection(row)
+        s = R.shape_shortest_connection(R.choose_path(rows))
         return ShortestConnectionResult(
             found=s["found"], hops=s["hops"], nodes=_refs(s["nodes"]),
             steps=[PathStep(from_=NodeRef.of(st["from"]), relationship=ConnectionType(st["relationship"]), direction=StepDirection(st["direction"]),

@@ -448,6 +448,7 @@ def seed_partner_units(area_id: str) -> set[str]:
             and r.get("side") == "PARTNER" and r["from"].startswith("unit:")}
 
 
+@pytest.mark.read_only
 async def test_seed_zidongge_and_first_hospital(gql: Any) -> None:
     area, hospital = seed_id("AdminArea", "紫东阁社区"), seed_id("Unit", "区第一人民医院")
     q = """query($a: ID!, $u: ID!) {
@@ -459,6 +460,7 @@ async def test_seed_zidongge_and_first_hospital(gql: Any) -> None:
     assert area in {e["id"] for e in data["unit"]["coBuildingAreas"]["nodes"]}
 
 
+@pytest.mark.read_only
 async def test_seed_haixin_has_eleven_partners(gql: Any) -> None:
     area = seed_id("AdminArea", "海信社区")
     expected = seed_partner_units(area)
@@ -471,6 +473,7 @@ async def test_seed_haixin_has_eleven_partners(gql: Any) -> None:
     assert got["totalCount"] == 11 and {n["id"] for n in got["nodes"]} == expected
 
 
+@pytest.mark.read_only
 async def test_seed_brief_examples_are_one_statement(gql: Any) -> None:
     q1 = """{ units(first: 5) { edges { node { name locatedInAreas(first: 3) { nodes { name parent { name } } } } } totalCount } }"""
     data = ok(await gql(q1))
@@ -483,6 +486,7 @@ async def test_seed_brief_examples_are_one_statement(gql: Any) -> None:
     assert gql.last_statements == 1 and len(data["node"]["coBuildingUnits"]["nodes"]) == 11
 
 
+@pytest.mark.read_only
 async def test_seed_pagination_matches_full_order(gql: Any) -> None:
     nodes, _ = seed()
     units = [n for n in nodes if n.get("label") == "Unit"]

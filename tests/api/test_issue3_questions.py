@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
+import pytest
+
 from cobuild.graph import model
 from cobuild.graph.derive import rederive
 from cobuild.graph.upsert import merge_rels, upsert_nodes
@@ -146,6 +148,7 @@ def test_docs_cover_every_question() -> None:
     assert re.search(r"betweenness", text) and re.search(r"\bcity\b", text)  # how long hubs and clusters take at city scale
 
 
+@pytest.mark.read_only
 async def test_docs_question_examples_run_on_the_seed_network(gql: Any) -> None:
     from graphql import OperationDefinitionNode, parse
 

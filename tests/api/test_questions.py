@@ -299,6 +299,7 @@ def seed() -> Seed:
     return Seed()
 
 
+@pytest.mark.read_only
 async def test_seed_article_facts(gql: Any, seed: Seed) -> None:
     zidongge, hospital = seed.by_name("AdminArea", "紫东阁社区"), seed.by_name("Unit", "区第一人民医院")
     q = """query($id: ID!) { communityCoBuilders(communityId: $id) { unitCount
@@ -317,6 +318,7 @@ async def test_seed_article_facts(gql: Any, seed: Seed) -> None:
     assert d == {"found": True, "hops": 1, "steps": [{"relationship": "CO_BUILDS_WITH", "direction": "OUTGOING"}]}
 
 
+@pytest.mark.read_only
 async def test_seed_rollup_shuangliu(gql: Any, seed: Seed) -> None:
     import csv
 
@@ -354,6 +356,7 @@ async def test_seed_rollup_shuangliu(gql: Any, seed: Seed) -> None:
     assert d["agenciesInstitutionsCoBuilding"] == len(agencies)
 
 
+@pytest.mark.read_only
 async def test_seed_deliberate_gaps(gql: Any, seed: Seed) -> None:
     # a community with no pairing appears in coverageGaps of its top area
     gap = "area:tf-xinglonghu"
@@ -393,6 +396,7 @@ async def test_seed_deliberate_gaps(gql: Any, seed: Seed) -> None:
     assert idle in {i["unit"]["id"] for i in d["residentUnitsNotEngaged"]["items"]}
 
 
+@pytest.mark.read_only
 async def test_seed_members_and_alliances(gql: Any, seed: Seed) -> None:
     # the community with the most person-level reports
     org_area = {o: a for a, orgs in seed.orgs_of.items() for o in orgs if seed.nodes[a]["_label"] == "AdminArea"}
@@ -433,6 +437,7 @@ async def test_seed_members_and_alliances(gql: Any, seed: Seed) -> None:
     assert d["coBuildingCount"] == sum(1 for m in members if co(m))
 
 
+@pytest.mark.read_only
 async def test_seed_network_algorithms_and_rest(gql: Any, seed: Seed) -> None:
     d = ok(await gql("{ hubs(metric: BETWEENNESS, limit: 5) { method nodeCount items { node { id } score degree } } }"), gql)["hubs"]
     assert d["method"] == "exact" and len(d["items"]) == 5

@@ -13,6 +13,7 @@ from cobuild.resolvers.search import SEARCHABLE, terms_of
 Q = "query($t: String!, $l: [SearchLabel!], $f: Int) { search(text: $t, labels: $l, first: $f) { id label name aliases score } }"
 
 
+@pytest.mark.read_only
 async def test_a_community_by_part_of_its_name(gql: Any) -> None:
     body = await gql(Q, {"t": "紫东阁"})
     hits = body["data"]["search"]
@@ -23,17 +24,20 @@ async def test_a_community_by_part_of_its_name(gql: Any) -> None:
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
 
+@pytest.mark.read_only
 async def test_aliases_match_and_labels_filter(gql: Any) -> None:
     hits = (await gql(Q, {"t": "双流区第一人民医院", "l": ["Unit"]}))["data"]["search"]
     assert [h["id"] for h in hits] == ["unit:sl-first-hospital"]
     assert hits[0]["name"] == "区第一人民医院" and "双流区第一人民医院" in hits[0]["aliases"]
 
 
+@pytest.mark.read_only
 async def test_first_limits_the_merged_hits(gql: Any) -> None:
     hits = (await gql(Q, {"t": "社区", "f": 3}))["data"]["search"]
     assert len(hits) == 3
 
 
+@pytest.mark.read_only
 async def test_persons_are_not_searchable(gql: Any) -> None:
     assert "Person" not in SEARCHABLE and "Evaluation" not in SEARCHABLE
     body = await gql(Q, {"t": "x", "l": ["Person"]})
@@ -41,11 +45,13 @@ async def test_persons_are_not_searchable(gql: Any) -> None:
 
 
 @pytest.mark.parametrize(("text", "first"), [("", 5), ("   ", 5), ("长" * 101, 5), ("社区", 101)])
+@pytest.mark.read_only
 async def test_bad_arguments(gql: Any, text: str, first: int) -> None:
     body = await gql(Q, {"t": text, "f": first})
     assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
 
 
+@pytest.mark.read_only
 async def test_query_syntax_is_literal_text(gql: Any) -> None:
     for text in ['紫东阁" OR 1=1 //', "*", "a) MATCH (n) DETACH DELETE n //", "AND", "\\"]:
         body = await gql(Q, {"t": text})

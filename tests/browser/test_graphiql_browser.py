@@ -16,13 +16,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from cobuild.web.assets import VENDOR, WebAssets
-from tests.graphs import copy_store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("COBUILD_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -58,13 +58,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def service(seeded_template: Path, tmp_path: Path) -> Iterator[str]:
-    """``cobuild serve`` (uvicorn) over a copy of the seed network, on a free port of 127.0.0.1."""
+def service(cli_seeded: Any, tmp_path: Path) -> Iterator[str]:
+    """``cobuild serve`` (uvicorn) over a private seeded store (each configured store), on a free port of 127.0.0.1."""
     missing = WebAssets().missing(tuple(VENDOR))
     assert not missing, f"browser assets missing: {missing}; run `make web` (make test does it)"
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COBUILD_")}
-    env.update(COBUILD_DB_PATH=str(copy_store(seeded_template, tmp_path / "seed.lbdb")), COBUILD_HOST="127.0.0.1",
+    # no COBUILD_* of the caller's but the store's (cli_seeded set COBUILD_DB_PATH / COBUILD_NEO4J_*)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("COBUILD_") or k == "COBUILD_DB_PATH" or k.startswith("COBUILD_NEO4J_")}
+    env.update(COBUILD_HOST="127.0.0.1",
                COBUILD_PORT=str(port), COBUILD_KEYS_PATH=str(tmp_path / "keys.json"), COBUILD_LOG_LEVEL="WARNING",
                COBUILD_PERSISTED_QUERIES_PATH=str(tmp_path / "pq.json"), COBUILD_RATE_LIMIT_PER_S="0")
     log = (tmp_path / "serve.log").open("w")

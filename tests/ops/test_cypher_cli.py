@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import httpx
 import pytest
@@ -22,26 +22,23 @@ from typer.testing import CliRunner
 from cobuild.auth.keys import KeyStore
 from cobuild.cli import app
 from cobuild.console.values import FORMATS
-from tests.graphs import copy_store
 
 runner = CliRunner()
 UNITS = "MATCH (c:AdminArea {id: 'area:sl-zidongge'})-[:CO_BUILDS_WITH]->(u:Unit) RETURN u.id AS id, u.name AS name ORDER BY id"
 
 
 @pytest.fixture
-def store(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the seeded store behind COBUILD_DB_PATH; the console history under tmp_path."""
-    target = copy_store(seeded_template, tmp_path / "seed.lbdb")
+def store(cli_seeded: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The CLI pointed at a private seeded store (each configured store); the console history under tmp_path."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COBUILD_DB_PATH", str(target))
     monkeypatch.setenv("COBUILD_KEYS_PATH", str(tmp_path / "keys.json"))
     monkeypatch.setenv("COBUILD_CYPHER_HISTORY_PATH", str(tmp_path / "data" / "cypher_history"))
-    for var in ("COBUILD_NEO4J_URI", "COBUILD_URL", "COBUILD_API_KEY"):
+    for var in ("COBUILD_URL", "COBUILD_API_KEY"):
         monkeypatch.delenv(var, raising=False)
-    return target
+    return cli_seeded
 
 
-def test_one_statement_as_table_csv_and_json(store: Path) -> None:
+def test_one_statement_as_table_csv_and_json(store: Any) -> None:
     as_json = runner.invoke(app, ["cypher", "--format", "json", UNITS])
     assert as_json.exit_code == 0, as_json.output
     rows = json.loads(as_json.stdout)
@@ -56,7 +53,7 @@ def test_one_statement_as_table_csv_and_json(store: Path) -> None:
     assert json.loads(one.stdout) == [{"name": rows[0]["name"], "three": 3}]
 
 
-def test_writes_and_bad_statements_fail_with_a_code(store: Path) -> None:
+def test_writes_and_bad_statements_fail_with_a_code(store: Any) -> None:
     result = runner.invoke(app, ["cypher", "MATCH (u:Unit) DETACH DELETE u"])
     assert result.exit_code == 1 and "READ_ONLY" in result.stderr and result.stdout == ""
     result = runner.invoke(app, ["cypher", "RETURN 1; RETURN 2"])
@@ -67,7 +64,7 @@ def test_writes_and_bad_statements_fail_with_a_code(store: Path) -> None:
     assert json.loads(count.stdout)[0]["n"] > 0  # nothing was deleted
 
 
-def test_the_prompt_runs_statements_ending_in_semicolons_and_keeps_history(store: Path, tmp_path: Path) -> None:
+def test_the_prompt_runs_statements_ending_in_semicolons_and_keeps_history(store: Any, tmp_path: Path) -> None:
     script = ("MATCH (u:Unit)\nRETURN count(*) AS n;\n:format json\n:param x=41\nRETURN $x + 1 AS answer;\n"
               "CREATE (:Unit {id: 'unit:prompt'});\n:quit\n")
     result = runner.invoke(app, ["cypher"], input=script)
@@ -111,7 +108,9 @@ def running_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         proc.wait(timeout=30)
 
 
-def test_a_locked_store_goes_through_the_running_service(store: Path, tmp_path: Path,
+@pytest.mark.store_only("ladybug", "the embedded store's one-process lock: while `cobuild serve` holds it the console goes "
+                                   "through the service; on Neo4j both reach the server directly")
+def test_a_locked_store_goes_through_the_running_service(store: Any, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     local = {fmt: runner.invoke(app, ["cypher", "-f", fmt, UNITS]) for fmt in FORMATS}
     assert all(r.exit_code == 0 for r in local.values())
@@ -136,7 +135,7 @@ def test_a_locked_store_goes_through_the_running_service(store: Path, tmp_path: 
         assert prompt.exit_code == 0 and prompt.stdout == "n\n42\n"
 
 
-def test_the_operator_pages_console_examples_run(store: Path) -> None:
+def test_the_operator_pages_console_examples_run(store: Any) -> None:
     """Every one-shot `cobuild cypher "…"` line of docs/operators.md runs on the seed network."""
     import shlex
 

@@ -69,6 +69,8 @@ async def _import(db: Path, source: Path, **kw: Any) -> Any:
         await engine.close()
 
 
+@pytest.mark.store_only("ladybug", "two stores in one test (the generated source and the import target, compared answer "
+                                   "for answer); the Neo4j half has one database")
 def test_the_district_network_round_trips_through_export_and_an_interrupted_import(tmp_path: Path) -> None:
     source, target, out = tmp_path / "source.lbdb", tmp_path / "target.lbdb", tmp_path / "export"
     cli(["generate", "--scale", "district", "--seed", "3"], source)
@@ -88,6 +90,8 @@ def test_the_district_network_round_trips_through_export_and_an_interrupted_impo
     assert got == asyncio.run(answers(source, tmp_path / "s"))
 
 
+@pytest.mark.store_only("ladybug", "two stores in one test (the seed source and the import target, snapshots compared) "
+                                   "and a SIGKILLed importer process holding the embedded store; the Neo4j half has one database")
 def test_the_seed_network_round_trips_exactly_through_jsonl_after_a_killed_import(seeded_template: Path, tmp_path: Path) -> None:
     """A real process killed (SIGKILL) after a few committed batches, then run again to the end:
     every node and relationship, every property, equal to the source."""
@@ -154,6 +158,8 @@ async def _counts(db: Path) -> dict[str, Any]:
         await engine.close()
 
 
+@pytest.mark.store_only("ladybug", "two databases in one test (the seed source exported, a fresh target imported into), "
+                                   "both opened as LadybugDB files; the target could become the engine fixture (not done yet)")
 def test_bad_rows_are_refused_by_file_line_and_field_and_their_batch_is_not_written(seeded_template: Path, tmp_path: Path) -> None:
     source = copy_store(seeded_template, tmp_path / "seed.lbdb")
     out = tmp_path / "csv"

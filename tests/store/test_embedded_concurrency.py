@@ -27,6 +27,12 @@ from tests.client import serve
 from tests.graphs import copy_store
 from tests.trust.test_write_timeout import ENDLESS, probe, probes
 
+# The embedded engine's own reader connections and LadybugDB's query threads are what these tests measure;
+# Neo4j's concurrency is the server's (its reads run in parallel without a client-side pool of connections
+# to the store), so there is no Neo4j variant — listed in the summary when Neo4j is configured.
+pytestmark = pytest.mark.store_only("ladybug", "measures the embedded engine's reader connections and LadybugDB's query "
+                                               "threads (issue 11 parts 2, 4); Neo4j has no such client-side pool")
+
 SLOW_S = 1.0
 UNIT_PAGE = '{ unit(id: "unit:sl-first-hospital") { id name } }'
 PAGE = Statement("MATCH (u:`Unit`) WHERE u.`id` = $id RETURN u.`name` AS name", {"id": "unit:sl-first-hospital"},

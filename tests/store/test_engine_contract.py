@@ -1,11 +1,10 @@
 """The engine contract: what every GraphEngine must do, run on LadybugDB always and on Neo4j when
-``COBUILD_TEST_NEO4J_URI`` is set (isolated by a unique id prefix, cleaned up after)."""
+``COBUILD_TEST_NEO4J_URI`` is set (the ``engine`` fixture: a clean, migrated store per test)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import uuid
 from typing import AsyncIterator
 
@@ -15,33 +14,16 @@ from cobuild.errors import ConstraintViolationError, EngineError
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.base import GraphEngine
-from cobuild.graph.migrate import migrate
 from cobuild.graph.upsert import upsert_nodes
 from cobuild.graph.validate import node_row
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 
-@pytest.fixture(params=["ladybug", "neo4j"])
-async def any_engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[tuple[GraphEngine, str]]:
-    run = uuid.uuid4().hex[:8]
-    if request.param == "ladybug":
-        from cobuild.graph.engines.ladybug import LadybugEngine
-
-        e: GraphEngine = LadybugEngine(tmp_path / "c.lbdb")
-    else:
-        uri = os.environ.get("COBUILD_TEST_NEO4J_URI")
-        if not uri:
-            pytest.skip("COBUILD_TEST_NEO4J_URI not set: the Neo4j half of the contract runs outside these machines")
-        from cobuild.graph.engines.neo4j import Neo4jEngine
-
-        e = Neo4jEngine(uri, os.environ.get("COBUILD_TEST_NEO4J_USER", "neo4j"), os.environ["COBUILD_TEST_NEO4J_PASSWORD"],
-                        os.environ.get("COBUILD_TEST_NEO4J_DATABASE", "neo4j"))
-    await e.open()
-    await migrate(e)
-    yield e, f"t{run}"
-    await e.run(Statement("MATCH (u:Unit) WHERE u.id STARTS WITH $p DETACH DELETE u", {"p": f"unit:t{run}"}), "write")
-    await e.close()
+@pytest.fixture
+async def any_engine(engine: GraphEngine) -> AsyncIterator[tuple[GraphEngine, str]]:
+    """The store fixture's fresh store (each store the run is configured for), and a unit id prefix."""
+    yield engine, f"t{uuid.uuid4().hex[:8]}"
 
 
 def _unit(prefix: str, i: int) -> dict:

@@ -31,6 +31,7 @@ async def test_loading_twice_changes_nothing(seeded) -> None:
     assert await snapshot(seeded) == before
 
 
+@pytest.mark.read_only
 async def test_every_record_is_loaded(seeded) -> None:
     ds = read_dataset()
     counts = (await graph_stats(seeded))["nodes"]
@@ -38,6 +39,7 @@ async def test_every_record_is_loaded(seeded) -> None:
         assert counts[label] == len(rows), label
 
 
+@pytest.mark.read_only
 async def test_haixin_has_eleven_co_building_units(seeded) -> None:
     haixin = _find("AdminArea", "海信社区")
     rows = await seeded.run(Statement(
@@ -45,6 +47,7 @@ async def test_haixin_has_eleven_co_building_units(seeded) -> None:
     assert rows[0]["n"] == 11
 
 
+@pytest.mark.read_only
 async def test_named_pairings_are_co_building_edges(seeded) -> None:
     for community, unit in (("紫东阁社区", "区第一人民医院"), ("三江社区", "四川文化产业学院"), ("机场路社区", "红缨幼儿园")):
         rows = await seeded.run(Statement(
@@ -53,6 +56,7 @@ async def test_named_pairings_are_co_building_edges(seeded) -> None:
         assert rows == [{"status": "ACTIVE"}], (community, unit)
 
 
+@pytest.mark.read_only
 async def test_statistics_keep_source_qualifier_and_quote(seeded) -> None:
     rows = await seeded.run(Statement(
         "MATCH (owner)-[:HAS_STATISTIC]->(s:Statistic) RETURN s.id AS id, s.sourceRefs AS refs, s.quote AS quote, "

@@ -115,6 +115,7 @@ async def _as(gql: Any, role: str, w: World, query: str, variables: dict[str, An
 
 @pytest.mark.parametrize("role", list(MATRIX))
 @pytest.mark.parametrize("side", ["own", "other"])
+@pytest.mark.read_only
 async def test_read_scoped_records(gql: Any, world: World, role: str, side: str) -> None:
     body = await _as(gql, role, world, EVALS)
     assert "errors" not in body, body
@@ -134,6 +135,7 @@ async def test_read_scoped_records(gql: Any, world: World, role: str, side: str)
 
 @pytest.mark.parametrize("role", list(MATRIX))
 @pytest.mark.parametrize("side", ["own", "other"])
+@pytest.mark.read_only
 async def test_personal_data_masked_not_refused(gql: Any, world: World, role: str, side: str) -> None:
     body = await _as(gql, role, world, PERSON, {"id": world.person[side]})
     assert "errors" not in body, body
@@ -168,6 +170,7 @@ async def test_write_within_scope_only(gql: Any, world: World, role: str, side: 
         assert await _demands(gql) == before  # a refused write writes nothing
 
 
+@pytest.mark.read_only
 async def test_partner_may_only_upsert(gql: Any, world: World) -> None:
     body = await _as(gql, "partner", world, PUBLISH, {"p": world.community["own"], "c": [world.category]})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -182,6 +185,7 @@ async def test_new_records_inherit_the_area_of_what_they_belong_to(gql: Any, wor
     assert world.community["own"] in rows[0]["p"] and world.district["own"] in rows[0]["p"]
 
 
+@pytest.mark.read_only
 async def test_ordering_by_personal_data_is_admin_only(gql: Any, world: World) -> None:
     q = "query { persons(first: 5, orderBy: [{field: name}]) { nodes { id } } }"
     body = await _as(gql, "district", world, q)
@@ -189,6 +193,7 @@ async def test_ordering_by_personal_data_is_admin_only(gql: Any, world: World) -
     assert "errors" not in await gql(q)
 
 
+@pytest.mark.read_only
 async def test_filtering_by_personal_data_sees_only_entitled_rows(gql: Any, world: World) -> None:
     """A where on a masked property cannot be used to probe names: it matches unmasked rows only."""
     q = "query($id: ID!) { persons(where: {id: {eq: $id}, name: {isNull: false}}) { nodes { id } } }"

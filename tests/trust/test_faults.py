@@ -122,6 +122,7 @@ async def wait_ready(http: httpx.AsyncClient, within_s: float = 15.0) -> float:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.store_only("ladybug", "another process holds the embedded store's file lock (LadybugDB's one-process-per-directory rule)")
 async def test_store_locked_at_start_then_released(store_copy: Path, tmp_path: Path, admin_key: str) -> None:
     holder = Holder(store_copy)
     try:
@@ -143,6 +144,7 @@ async def test_store_locked_at_start_then_released(store_copy: Path, tmp_path: P
         holder.stop()
 
 
+@pytest.mark.store_only("ladybug", "closes the embedded database under the running app and moves its files away; a Neo4j server cannot be stopped from here")
 async def test_store_stopped_and_restarted_under_running_app(store_copy: Path, tmp_path: Path, admin_key: str) -> None:
     away = store_copy.with_name("moved-away")
     async with running(_settings(tmp_path)) as (app, http):
@@ -186,6 +188,7 @@ async def test_store_stopped_and_restarted_under_running_app(store_copy: Path, t
         assert n == [{"n": 1}]
 
 
+@pytest.mark.store_only("ladybug", "closes the embedded database between two statements of one transaction (engine internals); a Neo4j server cannot be made to fail mid-transaction from here")
 async def test_failed_write_is_not_retried_and_leaves_nothing(store_copy: Path) -> None:
     """The store fails in the middle of a unit of work: DB_UNAVAILABLE, the unit ran once, nothing of
     it is in the store after recovery, and the next write works without reopening by hand."""
@@ -220,6 +223,7 @@ async def test_failed_write_is_not_retried_and_leaves_nothing(store_copy: Path) 
         await engine.close()
 
 
+@pytest.mark.store_only("ladybug", "LadybugEngine reopens a store that failed under it; this checks a deliberate close() is final (engine internals)")
 async def test_closed_engine_is_not_reopened(store_copy: Path) -> None:
     """``close()`` is final: a statement after it is refused instead of silently reopening the store."""
     engine = LadybugEngine(store_copy)

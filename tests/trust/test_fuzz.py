@@ -47,6 +47,7 @@ from cobuild.auth.keys import KeyStore
 from cobuild.config import Settings
 from cobuild.graph.cypher import Statement
 from cobuild.graph.engines.ladybug import LadybugEngine
+from tests import stores
 from tests.graphs import copy_store
 
 from gqlgen import Enum, fetch_schema, literal, plain
@@ -54,6 +55,9 @@ from gqlgen import Enum, fetch_schema, literal, plain
 SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 FUZZ = settings(max_examples=int(1500 * SCALE), deadline=None, database=None, print_blob=True,
                 suppress_health_check=list(HealthCheck))
+# Thousands of requests per test: minutes on a loaded 2-core machine, beyond pytest-timeout's 300 s default
+# (pyproject.toml) — an explicit budget of their own (scaled with FUZZ_EXAMPLES) rather than a flaky timeout.
+pytestmark = pytest.mark.timeout(int(1200 * max(SCALE, 1)))
 
 
 class Env:
@@ -73,15 +77,23 @@ class Env:
         return self.loop.run_until_complete(coro)
 
 
-@pytest.fixture(scope="module")
-def env(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+@pytest.fixture(scope="module", params=stores.STORES)
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """One app over a private copy of the seed network, per configured store (the examples write)."""
     from cobuild.app import create_app
 
     tmp = tmp_path_factory.mktemp("fuzz")
-    target = copy_store(seeded_template, tmp / "seed.lbdb")
     loop = asyncio.new_event_loop()
-    engine = LadybugEngine(target)
-    loop.run_until_complete(engine.open())
+    engine: Any
+    if request.param == stores.LADYBUG:
+        engine = LadybugEngine(copy_store(request.getfixturevalue("seeded_template"), tmp / "seed.lbdb"))
+        loop.run_until_complete(engine.open())
+    else:
+        session: stores.Neo4jSession = request.getfixturevalue("neo4j_seeded")
+        engine = session.engine()
+        loop.run_until_complete(engine.open())
+        loop.run_until_complete(session.restore_seed(engine))
+        session.state = "dirty"
 
     async def first(text: str) -> str:
         rows = await engine.run(Statement(text + " LIMIT 1"))

@@ -61,7 +61,7 @@ async def plausible_values(engine: GraphEngine) -> dict[str, Any]:
     """Real ids for arguments by name, so mutations get past NOT_FOUND to the payload."""
     community = await ids(engine, "MATCH (a:AdminArea) WHERE a.level = 'COMMUNITY' RETURN a.id AS id")
     unit = await ids(engine, "MATCH (u:Unit) RETURN u.id AS id")
-    member = await ids(engine, "MATCH (p:Person) WHERE list_contains(p.roles, 'PARTY_MEMBER') RETURN p.id AS id")
+    member = await ids(engine, "MATCH (p:Person) WHERE 'PARTY_MEMBER' IN p.roles RETURN p.id AS id")
     pairing = await ids(engine, "MATCH (p:Pairing) WHERE p.status = 'ACTIVE' RETURN p.id AS id")
     project = await ids(engine, "MATCH (p:Project) RETURN p.id AS id")
     demand = await ids(engine, "MATCH (d:Demand) RETURN d.id AS id")

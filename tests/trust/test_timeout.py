@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.client import serve
 
 HEAVY = """query {
@@ -15,6 +17,7 @@ HEAVY = """query {
 }"""
 
 
+@pytest.mark.read_only
 async def test_graph_timeout_answers_timeout_and_the_store_recovers(seeded: Any, tmp_path: Path) -> None:
     async with serve(seeded, tmp_path, query_timeout_s=0.001, max_cost=10**9, max_depth=30) as gql:
         codes = set()
