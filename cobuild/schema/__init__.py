@@ -9,6 +9,7 @@ from cobuild.limits import QueryLimits
 from cobuild.schema.entities import EntityQuery
 from cobuild.schema.errors import ErrorCodes
 from cobuild.schema.feed import FeedQuery
+from cobuild.schema.live import Subscription
 from cobuild.schema.mutations import Mutation
 from cobuild.schema.questions import QuestionQuery
 from cobuild.schema.search import SearchQuery
@@ -18,4 +19,4 @@ Query = merge_types("Query", _ROOTS)
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes, QueryLimits])
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes, QueryLimits])
