@@ -59,10 +59,6 @@ class SubscriberTooSlowError(ClientSafeError):
     code = "SUBSCRIBER_TOO_SLOW"
 
 
-class FeedResetError(ClientSafeError):
-    code = "CURSOR_EXPIRED"
-
-
 class Subscriber:
     """One subscription's buffer of events, filled by the hub, drained by the subscription."""
 
@@ -249,14 +245,14 @@ class LiveHub:
         """The store's feed was recreated (another store, a rebuilt one): numbers start again, so
         every subscription ends with CURSOR_EXPIRED and must read the current state again."""
         for sub in list(self.subscribers):
-            sub.fail(FeedResetError("the change feed was reset (the store was rebuilt); read the current state again "
+            sub.fail(changes.CursorExpiredError("the change feed was reset (the store was rebuilt); read the current state again "
                                     "and subscribe again without a cursor"))
         self.subscribers.clear()
         self.position, self.epoch = None, epoch
 
     def _gap(self, pruned: int) -> None:
         for sub in list(self.subscribers):
-            sub.fail(FeedResetError(f"changes up to #{pruned} were pruned before this server read them; read the "
+            sub.fail(changes.CursorExpiredError(f"changes up to #{pruned} were pruned before this server read them; read the "
                                     "current state again and subscribe again", prunedThrough=pruned))
         self.subscribers.clear()
         self.position = None
