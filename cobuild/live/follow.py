@@ -62,7 +62,10 @@ class Follower:
         self.accepts = accepts
         self.plans = plans
         self.scope = ReadScope.of(self.ctx)
-        self.batches = 0  # statements this subscription's batches needed (shared ones included)
+        principal = self.ctx.principal
+        # What the batch statement depends on besides the events: subscriptions of one shape share it
+        self.shape = (repr(sorted(plans.items())), principal.role, tuple(sorted(set(principal.area_ids))),
+                      principal.unit_id)
 
     async def run(self, cursor: str | None) -> AsyncIterator[Delivered]:
         sub = await self.hub.subscribe(self.accepts)
@@ -109,10 +112,12 @@ class Follower:
         refs = [(ev.label, ev.entity_id) for ev in events if ev.label in self.plans and ev.entity_id]
         found: dict[tuple[str, str], dict[str, Any]] = {}
         if refs:
-            stmt, columns = lb.compile_batch(self.plans, refs, self.scope, self.ctx.dialect)  # type: ignore[arg-type]
-            rows = await self.hub.fetch(tuple(ev.seq for ev in events), stmt)
-            self.batches += 1
-            found = lb.entities_of(rows, columns)
+            async def fetch() -> dict[tuple[str, str], dict[str, Any]]:
+                stmt, columns = lb.compile_batch(self.plans, refs, self.scope, self.ctx.dialect)  # type: ignore[arg-type]
+                rows = await self.hub.engine.run(stmt, "read", timeout=self.ctx.settings.query_timeout_s)
+                return lb.entities_of(rows, columns)
+
+            found = await self.hub.shared((tuple(ev.seq for ev in events), self.shape), fetch)
         out = []
         for ev in events:
             entity = found.get((ev.label, ev.entity_id)) if ev.label and ev.entity_id else None

@@ -25,8 +25,8 @@ and hands each subscription the events its filter accepts, in commit order.
   rather than silently losing events or holding the process's memory.
 
 Records of a batch are fetched by one statement per batch (:mod:`cobuild.live.batch`); subscriptions
-whose statements are identical (same selection, same scope, same events) share one execution
-(:meth:`LiveHub.fetch`).
+of the same shape (same selection, same read scope) share one compilation and one execution per
+batch (:meth:`LiveHub.shared`).
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import time
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, Hashable, TypeVar
 
 from cobuild.auth.access import ReadScope
 from cobuild.auth.principal import Principal
@@ -52,6 +51,7 @@ log = logging.getLogger("cobuild.live")
 POLL_PAGE = 500  # events per read; a full page is followed by another read at once
 POLL_LABEL = "live: poll"
 _MEMO_S = 5.0  # how long a shared batch fetch stays shareable
+T = TypeVar("T")
 _READER = Principal("admin", subject="live-hub")  # the hub reads every event; filters decide who gets which
 
 
@@ -120,7 +120,7 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._start_lock = asyncio.Lock()
         self._remove_listener: Callable[[], None] | None = None
-        self._memo: dict[tuple[Any, ...], tuple[float, asyncio.Future[list[dict[str, Any]]]]] = {}
+        self._memo: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
         self.wake_on_commit = True  # tests switch it off to prove the polling path alone delivers
 
     # --- WebSocket slots -----------------------------------------------------------------------
@@ -258,16 +258,16 @@ class LiveHub:
         self.position = None
 
     # --- shared batch fetches -------------------------------------------------------------------
-    async def fetch(self, batch_key: Any, stmt: Statement) -> list[dict[str, Any]]:
-        """Run a batch statement once for every subscription that compiled the same statement for
-        the same events (same selection, scope and batch); others await that one execution."""
+    async def shared(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        """Run ``make`` once for every subscription that asks with the same ``key`` — the batch's
+        events and the subscription's *shape* (selection and read scope), which determine the batch
+        statement — within a few seconds; the others await that one execution (and its statement)."""
         now = time.monotonic()
-        key = (batch_key, stmt.text, json.dumps(stmt.params, sort_keys=True, default=str, ensure_ascii=False))
         hit = self._memo.get(key)
         if hit is None or hit[0] < now:
             for k in [k for k, (expires, _f) in self._memo.items() if expires < now]:
                 del self._memo[k]
-            future = asyncio.ensure_future(self.engine.run(stmt, "read", timeout=self.settings.query_timeout_s))
+            future: asyncio.Future[Any] = asyncio.ensure_future(make())
             future.add_done_callback(lambda f: f.cancelled() or f.exception())
             self._memo[key] = (now + _MEMO_S, future)
         else:
