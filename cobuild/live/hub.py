@@ -4,10 +4,11 @@ How events travel
 =================
 
 Every committed write records its ChangeEvents in its own transaction (:mod:`cobuild.graph.changes`).
-The hub reads them **by cursor** — one statement per read, the change feed's own page statement
-without filters (:func:`cobuild.resolvers.feed.compile_page`), whatever the number of subscribers —
+The hub reads them **by cursor** — one statement per read, whatever the number of subscribers —
 and hands each subscription the events its filter accepts, in commit order.
 
+* **What it reads.** The counter and the events after the hub's position, looked up by number
+  (:meth:`LiveHub._statement`): about a millisecond when nothing is new, whatever the feed's length.
 * **When it reads.** Every ``COBUILD_LIVE_POLL_INTERVAL_S`` while the process has a subscriber, and at
   once when a write committed in this process (the feed's after-commit listener,
   :func:`cobuild.graph.changes.add_listener`, only *wakes* the reader). On the embedded store (one
@@ -38,11 +39,10 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Hashable, TypeVar
 
-from cobuild.auth.access import ReadScope
-from cobuild.auth.principal import Principal
 from cobuild.errors import ClientSafeError, EngineError
 from cobuild.graph import changes
-from cobuild.graph.cypher import Statement
+from cobuild.graph import model
+from cobuild.graph.cypher import Params, Statement, name
 from cobuild.live.batch import MAX_BATCH
 from cobuild.live.events import Accepts, FeedEvent
 
@@ -52,7 +52,6 @@ POLL_PAGE = 500  # events per read; a full page is followed by another read at o
 POLL_LABEL = "live: poll"
 _MEMO_S = 5.0  # how long a shared batch fetch stays shareable
 T = TypeVar("T")
-_READER = Principal("admin", subject="live-hub")  # the hub reads every event; filters decide who gets which
 
 
 class SubscriberTooSlowError(ClientSafeError):
@@ -178,10 +177,27 @@ class LiveHub:
 
     # --- reading the feed -----------------------------------------------------------------------
     def _statement(self, after: int, first: int) -> Statement:
-        from cobuild.resolvers.feed import compile_page
+        """One statement: the feed's counter (``head``, ``pruned``, ``epoch``), then the events numbered
+        ``after + 1`` … ``min(head, after + first + 1)``, each looked up by its number (the primary key).
 
-        stmt, _ = compile_page({}, after, None, None, first, ReadScope(_READER, self.engine.dialect), self.engine.dialect)
-        return Statement(stmt.text, stmt.params, label=POLL_LABEL)
+        Numbers are contiguous (a writer takes a range from the counter and commits an event for each,
+        or rolls both back), so the range *is* the page; reading the counter first means every event up
+        to it has committed, so none is missed under read-committed isolation (Neo4j). Looking events up
+        by key keeps an idle read at ~1 ms however long the feed is — on LadybugDB, filtering and
+        ordering the events by number reads every event's list columns (~10 ms at 5,000 events, growing
+        with the feed). No row when nothing is new but the counter's."""
+        p = Params()
+        after_p, upto_p = p.add(int(after)), p.add(int(after) + int(first) + 1)
+        props = ", ".join(f"e.{name(prop)} AS {name(prop)}" for prop in model.CHANGE_EVENT.prop_names)
+        text = (
+            f"OPTIONAL MATCH (s:{name('ChangeSequence')}) WHERE s.`id` = {p.add(changes.FEED_ID)} "
+            "WITH coalesce(s.`last`, 0) AS head, coalesce(s.`prunedThrough`, 0) AS pruned, s.`epoch` AS epoch "
+            f"UNWIND CASE WHEN head > {after_p} THEN range({after_p} + 1, CASE WHEN head < {upto_p} THEN head "
+            f"ELSE {upto_p} END) ELSE [0] END AS k "
+            f"OPTIONAL MATCH (e:{name('ChangeEvent')}) WHERE e.`seq` = k "
+            f"RETURN head, pruned, epoch, {props}"
+        )
+        return Statement(text, p.values, label=POLL_LABEL)
 
     async def _read(self, after: int, first: int) -> tuple[int, int, str | None, list[FeedEvent]]:
         """(head, pruned, epoch, events after ``after`` up to the head, at most ``first`` + 1)."""
