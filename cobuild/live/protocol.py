@@ -1,7 +1,8 @@
 """``graphql-transport-ws`` on ``/graphql``: Strawberry's protocol handler with cobuild's gate.
 
 The HTTP gate (:class:`cobuild.middleware.TrustMiddleware`) passes WebSocket scopes through; this
-handler is their gate. A connection goes through, in order:
+handler is their gate. A browser handshake from another origin is refused (HTTP 403) unless the
+origin is in ``COBUILD_CORS_ORIGINS``. A connection then goes through, in order:
 
 1. **Slot.** At most ``COBUILD_LIVE_MAX_CONNECTIONS`` open connections per process; one more is
    accepted and closed at once with **1013** (*Try Again Later*, RFC 6455's code for a server
@@ -47,6 +48,7 @@ from typing import Any
 
 import jwt as pyjwt
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
@@ -255,5 +257,8 @@ class LiveWebSockets:
         self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)  # the legacy graphql-ws protocol is not offered
         self.connection_init_wait_timeout = timedelta(seconds=settings.live_init_timeout_s)
         self.max_subscriptions_per_connection = None  # counted by LiveProtocol, with an error code
+        # Browser pages may open the socket from the origins CORS lists (same-origin pages always);
+        # others are refused at the handshake (HTTP 403) — Strawberry's check, fed with cobuild's list
+        self.allowed_origins = normalize_allowed_origins(settings.cors_origin_list)
         self.live_hub = LiveHub(engine, settings)
         self.live_gate = Gate(settings)

@@ -134,3 +134,20 @@ async def test_keep_alive_pings_and_a_revoked_key_closes_the_connection(network:
             live.keys.revoke(record.id)
             closed = await ws.closed(timeout=5)
             assert (closed.code, closed.reason) == (4403, "UNAUTHENTICATED: the API key was revoked")
+
+
+async def test_browser_origins_follow_the_cors_list_and_query_limits_apply(network: Any, tmp_path: Path) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    async with running(network, tmp_path, cors_origins="https://board.example.gov.cn", max_depth=3) as live:
+        async with live.ws(headers={"Origin": "https://board.example.gov.cn"}) as ws:  # a listed browser app
+            assert ws.ack["role"] == "admin"
+            # the same query limits as over HTTP: too deep is refused before it starts
+            await ws.subscribe("deep", "subscription { changes { entity { id ... on Demand { publishers { node { "
+                                       "id ... on AdminArea { partOf { node { id } } } } } } } } }")
+            msg = await ws.next("deep")
+            assert msg["type"] == "error" and msg["payload"][0]["extensions"]["code"] == "QUERY_TOO_DEEP", msg
+        with pytest.raises(InvalidStatus) as refused:  # a page on another origin cannot open it
+            async with live.ws(headers={"Origin": "https://elsewhere.example.com"}):
+                pass
+        assert refused.value.response.status_code == 403
