@@ -56,6 +56,7 @@ from cobuild.auth.jwt import LEEWAY_S, JwtVerifier, TokenError
 from cobuild.auth.keys import KeyStore
 from cobuild.auth.principal import ANONYMOUS, Principal
 from cobuild.live.hub import LiveHub
+from cobuild.logs import log_request
 
 log = logging.getLogger("cobuild.live")
 
@@ -162,11 +163,14 @@ class LiveProtocol(BaseGraphQLTransportWSHandler):
         self.credential: tuple[str, str] | None = None
         self.expires_at: float | None = None
         self.beat: asyncio.Task[None] | None = None
+        self.closed_with: int | None = None
+        self.subscriptions = 0  # started on this connection (for the access log)
         extras = getattr(self.context, "extras", None)
         if isinstance(extras, dict):
             extras["live_hub"] = self.hub
 
     async def close(self, code: int, reason: str) -> None:
+        self.closed_with = self.closed_with or code
         with contextlib.suppress(Exception):  # already closed by the peer or by the protocol
             await self.websocket.close(code=code, reason=reason)
 
@@ -176,12 +180,26 @@ class LiveProtocol(BaseGraphQLTransportWSHandler):
             await self.close(TRY_AGAIN_LATER, f"TRY_AGAIN_LATER: this server holds its {n} live connections; retry later"
                              if n else "SUBSCRIPTIONS_OFF: live subscriptions are turned off on this server")
             return
+        started = time.perf_counter()
         try:
             await super().handle()
         finally:
             self.hub.release_connection()
             if self.beat is not None:
                 self.beat.cancel()
+            self._log(started)
+
+    def _log(self, started: float) -> None:
+        """One access-log line per WebSocket, when it ends (HTTP requests have theirs)."""
+        fields: dict[str, Any] = {"requestId": getattr(self.context, "request_id", None), "method": "WEBSOCKET",
+                                  "path": "/graphql", "status": 101, "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                                  "operationType": "subscription", "subscriptions": self.subscriptions,
+                                  "closeCode": self.closed_with}
+        principal = getattr(self.context, "viewer", None)
+        if isinstance(principal, Principal):
+            fields.update(principal.log_fields())
+        with contextlib.suppress(Exception):
+            log_request(fields)
 
     async def handle_connection_init(self, message: Any) -> None:
         if self.connection_timed_out:
@@ -245,6 +263,7 @@ class LiveProtocol(BaseGraphQLTransportWSHandler):
                 await self.send_message({"id": message["id"], "type": "error",  # type: ignore[typeddict-item]
                                          "payload": [{"message": text, "extensions": extensions}]})
                 return
+            self.subscriptions += 1
         await super().handle_subscribe(message)
 
 

@@ -151,3 +151,20 @@ async def test_browser_origins_follow_the_cors_list_and_query_limits_apply(netwo
             async with live.ws(headers={"Origin": "https://elsewhere.example.com"}):
                 pass
         assert refused.value.response.status_code == 403
+
+
+async def test_each_websocket_leaves_one_access_log_line(gated: Live, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="cobuild.access")
+    async with gated.ws({"apiKey": gated.key("partner", ["area:d1"])}) as ws:
+        await ws.subscribe("1", CHANGES)
+        await asyncio.sleep(0.1)
+    for _ in range(100):
+        lines = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("method") == "WEBSOCKET"]  # type: ignore[attr-defined]
+        if lines:
+            break
+        await asyncio.sleep(0.02)
+    [line] = lines
+    assert line["role"] == "partner" and line["auth"] == "api_key" and line["subscriptions"] == 1
+    assert line["path"] == "/graphql" and line["durationMs"] > 0
