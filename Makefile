@@ -43,7 +43,14 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
+# wrk (Debian's compiled load generator) drives the bench's HTTP rows; installed here when missing (as root)
 bench: $(BENCH_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+	  else \
+	    echo "make bench needs wrk (Debian package 'wrk'): run 'sudo apt-get install wrk' (or measure with the Python client: $(BIN)/python -m bench --load httpx)" >&2; exit 1; \
+	  fi; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

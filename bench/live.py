@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LIVE_OPS = ("L1", "L2")
 PROTOCOL = "graphql-transport-ws"
 
-BOARD = """subscription($area: ID!) { demandBoard(areaId: $area) { kind cursor entityId status
+BOARD = """subscription($area: ID!) { demandBoard(areaId: $area) { kind cursor entityId demandStatus
   entity { id ... on Demand { name status } } } }"""
 PUBLISH = """mutation($by: ID!, $name: String!, $cat: ID!) {
   publishDemand(input: {publisherId: $by, name: $name, categoryIds: [$cat]}) { demandId } }"""

@@ -7,9 +7,11 @@ import json
 import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+from bench import targets as t11
 from bench import workload as wl
 
 RATIO_OPS = ("W1", "W2", "W3", "W6", "W7")
@@ -105,7 +107,8 @@ def machine() -> dict[str, Any]:
 
 def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report: dict[str, Any], pre: dict[str, Any],
           graphql: dict[str, Any], statements: dict[str, Any], memory: dict[str, int], cold_start_s: float | None,
-          missing: dict[str, str], total_s: float, env: dict[str, Any] | None = None) -> dict[str, Any]:
+          missing: dict[str, str], total_s: float, env: dict[str, Any] | None = None,
+          workers: dict[str, Any] | None = None) -> dict[str, Any]:
     operations = []
     for op in ops:
         rows = []
@@ -116,7 +119,12 @@ def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report:
             ratio = None
             if g and b and g.get("p50_ms") and b.get("p50_ms"):
                 ratio = round(g["p50_ms"] / b["p50_ms"], 2)
-            rows.append({"concurrency": c, "graphql": g, "baseline": b, "statements": s, "p50_ratio": ratio})
+            row = {"concurrency": c, "graphql": g, "baseline": b, "statements": s, "p50_ratio": ratio}
+            h = graphql.get(op.key, {}).get(f"{c}-httpx")
+            if h:  # --load both: the httpx client on the same row, right after wrk
+                row["graphql_httpx"] = h
+                row["statements_httpx"] = statements.get(op.key, {}).get(f"{c}-httpx")
+            rows.append(row)
         operations.append({
             "key": op.key, "title": op.title, "root_field": op.root_field, "kind": op.kind,
             "available": op.key not in missing, "query": op.query.strip(), "levels": rows,
@@ -130,20 +138,31 @@ def build(*, args: Any, levels: list[int], ops: list[wl.Operation], load_report:
         "machine": machine(),
         "settings": {"scale": args.scale, "seed": args.seed, "seconds": args.seconds,
                      "baseline_seconds": args.baseline_seconds, "concurrency": levels, "variants": args.variants,
+                     "load": getattr(args, "load", "httpx"), "httpx_pool": getattr(args, "httpx_pool", "shared"),
+                     "service_workers": getattr(args, "service_workers", 0),
+                     "service_root": str(getattr(args, "service_root", None) or ""),
+                     "wait_quiet_s": getattr(args, "wait_quiet", 0),
                      "service_env": {"COBUILD_RATE_LIMIT_PER_S": "0", "COBUILD_LOG_LEVEL": "INFO", "auth": "admin API key"}},
         "dataset": {k: load_report.get(k) for k in ("scale", "seed", "nodes", "relationships", "generate_seconds",
                                                    "load_seconds", "nodes_per_second", "relationships_per_second",
                                                    "generated_this_run", "generated_at", "commit", "machine_while_loading")},
         "facts": pre["facts"],
         "server": {"cold_start_s": round(cold_start_s, 3) if cold_start_s else None,
-                   "peak_rss_bytes": memory.get("VmHWM"), "rss_at_end_bytes": memory.get("VmRSS")},
+                   "peak_rss_bytes": memory.get("VmHWM"), "rss_at_end_bytes": memory.get("VmRSS"),
+                   "processes": memory.get("processes")},
+        "service_workers": workers,
         "not_available": missing,
         "environment": env or {},
         "operations": operations,
         "total_seconds": round(total_s, 1),
     }
     doc["targets"] = targets(doc)
+    doc["targets_issue11"] = t11.issue11(doc)
     return doc
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def _op(doc: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -206,7 +225,10 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def targets_text(doc: dict[str, Any]) -> str:
-    return "\n".join(f"  [{t['status']:4}] {t['target']}: {t['value']}" for t in doc["targets"])
+    new = [f"  [{t['status']:6}] {t['target']}: {t['value']}" + (f" (before: {t['before']})" if t.get("before") else "")
+           for t in doc.get("targets_issue11") or []]
+    old = [f"  [{t['status']:6}] {t['target']}: {t['value']}" for t in doc["targets"]]
+    return "\n".join(["issue #11 targets:", *new, "issue #5 targets:", *old])
 
 
 def _f(x: Any, nd: int = 2) -> str:
@@ -225,7 +247,24 @@ def _other(r: dict[str, Any] | None) -> Any:
     return ((r or {}).get("machine") or {}).get("other_cores")
 
 
-def markdown(doc: dict[str, Any]) -> str:
+def _cpu(r: dict[str, Any] | None, key: str) -> Any:
+    return (r or {}).get(key)
+
+
+def _arrow(before: Any, now: Any, nd: int = 2) -> str:
+    if before is None and now is None:
+        return "—"
+    return f"{_f(before, nd)} → **{_f(now, nd)}**"
+
+
+def _share(before: Any, now: Any) -> str:
+    if not before or now is None:
+        return "—"
+    return f"{now / before * 100:.0f} %"
+
+
+def markdown(doc: dict[str, Any], before: dict[str, Any] | None = None, chart_name: str = "latency.png",
+             title: str = "latest run") -> str:
     m = doc["machine"]
     d = doc["dataset"]
     s = doc["server"]
@@ -237,13 +276,21 @@ def markdown(doc: dict[str, Any]) -> str:
     la0, la1 = env.get("loadavg_start"), env.get("loadavg_end")
     busy = {p["cmd"][:90]: p["cores"] for key in ("busy_before_baseline", "busy_before_service") for p in env.get(key) or []}
     gen_m = d.get("machine_while_loading") or {}
+    tools = env.get("load_tools") or ["httpx"]
+    tool_txt = {"wrk": "`wrk` (compiled load generator, Lua script `bench/wrk/graphql.lua`)",
+                "httpx": f"the asyncio httpx client ({st.get('httpx_pool', 'shared')} pool)"}
+    commit = env.get("service_commit") or m["commit"]
     lines = [
-        "# cobuild benchmark — latest run",
+        f"# cobuild benchmark — {title}",
         "",
-        f"Generated {doc['generated_at']} at commit `{m['commit']}` by `make bench` "
-        f"({st['seconds']:g} s per operation and concurrency over HTTP, "
+        f"Generated {doc['generated_at']} with the service at commit `{commit}`"
+        + (f" (from `{env['service_root']}`; harness `{env.get('harness_commit')}`)"
+           if st.get("service_root") else "")
+        + f" by `make bench` ({st['seconds']:g} s per operation and concurrency over HTTP, "
         f"{st['baseline_seconds']:g} s for the baseline; total {doc['total_seconds']:.0f} s). "
-        "How to read it: [bench/README.md](../README.md).",
+        f"Load: {' with '.join(tool_txt.get(t, t) for t in tools[:1])}"
+        + (f"; beside each row {tool_txt.get(tools[1], tools[1])}" if len(tools) > 1 else "")
+        + ". How to read it: [bench/README.md](../README.md).",
         "",
         f"**Machine**: {m['cores']} cores ({m['cpu']}), {m['memory_bytes'] / 1024 ** 3:.1f} GiB memory, "
         f"Python {m['python']}, LadybugDB {m['ladybug']}, {m['platform']}. "
@@ -257,7 +304,8 @@ def markdown(doc: dict[str, Any]) -> str:
            f"(column *other* below)" if others else "")
         + (f"; busy at the start of a phase: " + "; ".join(f"`{k}` ({v:.2f} cores)" for k, v in busy.items())
            if busy else "; nothing else was busy at the start of each phase")
-        + ". Rows measured while others used a core are slower than on a quiet machine.",
+        + ". Rows measured while others used a core are slower than on a quiet machine; the service's CPU per "
+          "request is much less sensitive to that than its latency and throughput.",
         "",
         f"**Data**: `{d['scale']}` network, seed {d['seed']}: {d['nodes']:,} nodes, {d['relationships']:,} relationships; "
         f"bulk load {d['load_seconds']:.1f} s = **{d['relationships_per_second']:,} relationships/s** "
@@ -272,38 +320,67 @@ def markdown(doc: dict[str, Any]) -> str:
            f"service start {env.get('code_at_service_start')}, end {env.get('code_at_end')}): the baseline and the "
            "service may have run different statements, and the ratios are not comparable.", ""]
           if len({env.get(k) for k in ("code_at_capture", "code_at_service_start", "code_at_end")} - {None}) > 1 else []),
+        *[f"**Note**: {n}" for n in doc.get("notes") or []],
+        *([""] if doc.get("notes") else []),
         f"**Service**: cold start (spawn `cobuild serve` → `/readyz` 200) **{_f(s['cold_start_s'])} s**; "
         f"peak RSS (VmHWM) **{_mib(s['peak_rss_bytes'])}** (at the end {_mib(s['rss_at_end_bytes'])}).",
         "",
-        "## Targets (issue #5 §6)",
-        "",
-        "| target | result | value |",
-        "|---|---|---|",
     ]
-    for t in doc["targets"]:
-        lines.append(f"| {t['target']} | **{t['status']}** | {t['value']} |")
-    misses = [t for t in doc["targets"] if t["status"] == "MISS"]
-    if misses:
-        lines += ["", "### What bounds the misses, and what would move them", ""]
-        for t in misses:
-            text = next((v for k, v in BOUNDS.items() if t["target"].startswith(k)), None)
-            lines.append(f"- **{t['target']}** ({t['value']}): {text or 'not analysed yet.'}")
+    issue11 = t11.issue11(doc, before)
+    lines += [
+        "## Targets (issue #11)",
+        "",
+        (f"Beside each, the same figure in the before run [`{Path(doc.get('compare_with') or 'before.json').name}`]"
+         f"(before.md) (service at `{((before or {}).get('environment') or {}).get('service_commit') or (before or {}).get('machine', {}).get('commit')}`, "
+         f"{(before or {}).get('generated_at', '?')[:16]})." if before is not None else
+         (f"No comparison: {doc['compare_skipped']}." if doc.get("compare_skipped") else
+          "No before run to compare with (`--compare PATH`; by default `bench/results/before.json` when it exists): "
+          "the CPU target needs one.")),
+        "",
+        "| target | result | today | before |",
+        "|---|---|---|---|",
+    ]
+    for t in issue11:
+        lines.append(f"| {t['target']} | **{t['status']}** | {t['value']} | {t['before'] or '—'} |")
+    if before is not None:
+        cmp_rows = t11.comparison_rows(doc, before)
+        if cmp_rows:
+            ob, on = t11.median_other_cores(before), t11.median_other_cores(doc)
+            lines += ["", "### Today beside the before run", "",
+                      "Each cell is *before → today*. *CPU* = the service's CPU per answer (ms); *share* = today's CPU "
+                      "per answer as a share of the before run's. Other processes used a median of "
+                      f"{_f(ob)} cores during the before run's rows and {_f(on)} cores during today's"
+                      + (" — the machine was busier in one run than the other by more than half a core: latency and "
+                         "req/s are not comparable, and CPU per answer is inflated in the busier run too (on this "
+                         "machine, ~1.7 busy cores from others raised the engine's CPU per W1 statement at least 2.4×: 4.8 ms against ≤ 2.0 ms on a quiet machine)."
+                         if ob is not None and on is not None and abs(ob - on) > 0.5 else "."), "",
+                      "| op | c | p50 (ms) | p99 (ms) | req/s | service CPU ms/answer | share |",
+                      "|---|---:|---:|---:|---:|---:|---:|"]
+            for r in cmp_rows:
+                cb, cn = r["service_cpu_ms_per_request"]
+                lines.append(f"| {r['op']} | {r['c']} | {_arrow(*r['p50_ms'])} | {_arrow(*r['p99_ms'])} | "
+                             f"{_arrow(*r['throughput_per_s'], nd=0)} | {_arrow(cb, cn)} | {_share(cb, cn)} |")
     lines += [
         "",
         "## Per operation and concurrency",
         "",
-        "Latencies in ms, measured by the client (request sent → answer parsed). *baseline* = the same Cypher "
-        "statement(s) the service sent for that request, run straight on `LadybugEngine.run` in the bench "
-        "process (no GraphQL, no HTTP). *stmts* = graph statements per request from the service's access log "
-        "(min/mean/max). *ratio* = GraphQL p50 / baseline p50; *(N err)* = baseline runs that failed (their error types are in latest.json). *other* = cores used by other processes on the "
-        "machine while the row was measured.",
+        "Latencies in ms, measured by the load generator (request sent → answer received; wrk: its own "
+        "histogram of every answer). *baseline* = the same Cypher statement(s) the service sent for that request, "
+        "run straight on `LadybugEngine.run` in the bench process (no GraphQL, no HTTP). *stmts* = graph "
+        "statements per request from the service's access log (min/mean/max). *ratio* = GraphQL p50 / baseline "
+        "p50; *(N err)* = baseline runs that failed (their error types are in latest.json). *svc CPU* = CPU "
+        "of the service's processes (user + system, all threads) over the row ÷ the answers it logged, in ms; "
+        "*base CPU* = the same for the baseline's statements alone; *client CPU* = the load generator's CPU per "
+        "answer. *other* = cores used by other processes on the machine while the row was measured; *svc wait* = "
+        "the service's threads that were runnable but waiting for a core, on average (`/proc/…/schedstat`): "
+        "above ~0.3 the row's latency and req/s say more about the machine than about the service.",
         "",
-        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base p95 | base req/s | ratio | other |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| op | c | p50 | p95 | p99 | req/s | errors | expected | stmts | base p50 | base req/s | ratio | svc CPU ms | base CPU ms | client CPU ms | other | svc wait |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for op in doc["operations"]:
         if not op["available"]:
-            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | | |")
+            lines.append(f"| {op['key']} | — | not available: the schema has no `{op['root_field']}` | | | | | | | | | | | | | | |")
             continue
         for r in op["levels"]:
             g, b, st_ = r["graphql"] or {}, r["baseline"] or {}, r["statements"]
@@ -316,12 +393,61 @@ def markdown(doc: dict[str, Any]) -> str:
             lines.append(
                 f"| {op['key']} | {r['concurrency']} | {_f(g.get('p50_ms'))} | {_f(g.get('p95_ms'))} | {_f(g.get('p99_ms'))} | "
                 f"{_f(g.get('throughput_per_s'), 0)} | {err_txt} | {exp_txt} | {st_txt} | {b_p50} | "
-                f"{_f(b.get('p95_ms'))} | {_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} | {_f(_other(g))} |")
+                f"{_f(b.get('throughput_per_s'), 0)} | {_f(r['p50_ratio'])} | {_f(g.get('service_cpu_ms_per_request'))} | "
+                f"{_f((b.get('machine') or {}).get('cpu_ms_per_request'))} | {_f(g.get('client_cpu_ms_per_request'), 3)} | "
+                f"{_f(_other(g))} | {_f((g.get('machine') or {}).get('service_runqueue_wait_threads'))} |")
     cap_errs = {o["key"]: o.get("capture_errors") for o in doc["operations"] if o.get("capture_errors")}
     if cap_errs:
         lines += ["", "**Errors in the capture** (each variable set sent once, one at a time, in-process before the "
                   "baseline; those variable sets are left out of the baseline): "
                   + "; ".join(f"{k}: {v}" for k, v in cap_errs.items()) + "."]
+    pairs = [(o["key"], r) for o in doc["operations"] for r in o["levels"] if r.get("graphql_httpx") and r.get("graphql")]
+    if pairs:
+        lines += ["", "## wrk beside the httpx client", "",
+                  f"Each row measured twice on the same service, wrk first, then the asyncio httpx client "
+                  f"({st.get('httpx_pool', 'shared')} pool). *client cores* = CPU the load generator used (cores, "
+                  "over the row); *svc cores* = the service's.", "",
+                  "| op | c | wrk p50 | httpx p50 | wrk p99 | httpx p99 | wrk req/s | httpx req/s | wrk client cores | httpx client cores | client CPU ms wrk / httpx | wrk svc cores | httpx svc cores | svc CPU ms wrk / httpx |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for k, r in pairs:
+            w, h = r["graphql"], r["graphql_httpx"]
+            wm, hm = w.get("machine") or {}, h.get("machine") or {}
+            lines.append(f"| {k} | {r['concurrency']} | {_f(w.get('p50_ms'))} | {_f(h.get('p50_ms'))} | {_f(w.get('p99_ms'))} | "
+                         f"{_f(h.get('p99_ms'))} | {_f(w.get('throughput_per_s'), 0)} | {_f(h.get('throughput_per_s'), 0)} | "
+                         f"{_f(wm.get('client_cores'))} | {_f(hm.get('client_cores'))} | "
+                         f"{_f(w.get('client_cpu_ms_per_request'), 3)} / {_f(h.get('client_cpu_ms_per_request'), 3)} | "
+                         f"{_f(wm.get('service_cores'))} | "
+                         f"{_f(hm.get('service_cores'))} | {_f(w.get('service_cpu_ms_per_request'))} / "
+                         f"{_f(h.get('service_cpu_ms_per_request'))} |")
+    wk = doc.get("service_workers")
+    if wk:
+        lines += ["", f"## Row set: `cobuild serve --workers {wk['workers']}` (`COBUILD_WORKERS={wk['workers']}`)", ""]
+        if wk.get("refused"):
+            lines.append(f"Skipped: the service refused to start with {wk['workers']} workers — {wk['refused']}")
+        else:
+            lines += [f"{wk.get('processes')} service processes (supervisor + workers); their CPU is summed. Same "
+                      f"operations, variables and load generator as above ({', '.join(wk.get('ops') or [])}).", "",
+                      "| op | c | p50 | p99 | req/s | errors | req/s with 1 process | svc CPU ms | svc cores | other |",
+                      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            for k, rows in (wk.get("graphql") or {}).items():
+                for c, r in rows.items():
+                    if not isinstance(r, dict) or "machine" not in r or "-" in c:
+                        continue
+                    one = t11.g(doc, k, int(c), "throughput_per_s")
+                    lines.append(f"| {k} | {c} | {_f(r.get('p50_ms'))} | {_f(r.get('p99_ms'))} | "
+                                 f"{_f(r.get('throughput_per_s'), 0)} | {r.get('errors', 0)} | {_f(one, 0)} | "
+                                 f"{_f(r.get('service_cpu_ms_per_request'))} | {_f((r.get('machine') or {}).get('service_cores'))} | "
+                                 f"{_f(_other(r))} |")
+    lines += ["", "## Earlier targets (issue #5 §6)", "",
+              "| target | result | value |", "|---|---|---|"]
+    for t in doc["targets"]:
+        lines.append(f"| {t['target']} | **{t['status']}** | {t['value']} |")
+    misses = [t for t in doc["targets"] if t["status"] == "MISS"]
+    if misses:
+        lines += ["", "### What bounds the misses, and what would move them", ""]
+        for t in misses:
+            text = next((v for k, v in BOUNDS.items() if t["target"].startswith(k)), None)
+            lines.append(f"- **{t['target']}** ({t['value']}): {text or 'not analysed yet.'}")
     lines += ["", "## Service memory after each operation", "",
               "| after | RSS | peak RSS so far |", "|---|---:|---:|"]
     for op in doc["operations"]:
@@ -332,8 +458,8 @@ def markdown(doc: dict[str, Any]) -> str:
     for op in doc["operations"]:
         lines.append(f"- **{op['key']}** ({op['kind']} `{op['root_field']}`): {op['title']}")
     lines += ["", "The GraphQL documents, a sample of the baseline Cypher per operation and every figure above are in "
-              "[latest.json](latest.json); the chart is [latency.png](latency.png).", "",
-              "![latency percentiles](latency.png)", ""]
+              "the JSON beside this file; the chart is below.", "",
+              f"![latency percentiles]({chart_name})", ""]
     return "\n".join(lines)
 
 
@@ -379,27 +505,50 @@ def chart(doc: dict[str, Any], path: Path) -> bool:
     return True
 
 
-def write(doc: dict[str, Any], out: Path) -> list[Path]:
+def chart_name(stem: str) -> str:
+    return "latency.png" if stem == "latest" else f"{stem}-latency.png"
+
+
+def write(doc: dict[str, Any], out: Path, before: dict[str, Any] | None = None, stem: str = "latest") -> list[Path]:
+    """``<stem>.json``, ``<stem>.md`` (with ``before`` beside today's figures) and the chart."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "latest.json", out / "latest.md"]
+    if before is not None and (before.get("settings") or {}).get("scale") != (doc.get("settings") or {}).get("scale"):
+        doc["compare_skipped"] = (f"the before run is on the `{(before.get('settings') or {}).get('scale')}` network, "
+                                  f"this one on `{doc['settings'].get('scale')}`: not compared")
+        before = None
+    doc["targets_issue11"] = t11.issue11(doc, before)
+    paths = [out / f"{stem}.json", out / f"{stem}.md"]
     paths[0].write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    paths[1].write_text(markdown(doc), encoding="utf-8")
-    if chart(doc, out / "latency.png"):
-        paths.append(out / "latency.png")
+    title = "latest run" if stem == "latest" else f"{stem} run"
+    paths[1].write_text(markdown(doc, before, chart_name(stem), title), encoding="utf-8")
+    if chart(doc, out / chart_name(stem)):
+        paths.append(out / chart_name(stem))
     return paths
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.report [latest.json]``: re-render latest.md and latency.png from the JSON of a run
-    (targets recomputed, explanations from the current ``BOUNDS``); no measurement is changed."""
-    import sys
+    """``python -m bench.report [RUN.json] [--compare BEFORE.json|none]``: re-render RUN.md (and its chart) from
+    the JSON of a run — targets recomputed, explanations from the current ``BOUNDS``, compared with
+    ``bench/results/before.json`` by default when it exists and RUN is not that file; nothing is re-measured."""
+    import argparse
 
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else Path(__file__).resolve().parent / "results" / "latest.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    p = argparse.ArgumentParser(prog="python -m bench.report")
+    p.add_argument("run", nargs="?", type=Path, default=Path(__file__).resolve().parent / "results" / "latest.json")
+    p.add_argument("--compare", default=None)
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    path = args.run.resolve()
+    doc = load(path)
+    default_before = Path(__file__).resolve().parent / "results" / "before.json"
+    if args.compare is None:
+        cmp_path = default_before if default_before.exists() and default_before != path else None
+    else:
+        cmp_path = None if args.compare.lower() == "none" else Path(args.compare)
+    before = load(cmp_path) if cmp_path is not None else None
+    if cmp_path is not None:
+        doc["compare_with"] = str(cmp_path)
     doc["targets"] = targets(doc)
-    (path.parent / "latest.md").write_text(markdown(doc), encoding="utf-8")
-    chart(doc, path.parent / "latency.png")
+    paths = write(doc, path.parent, before, stem=path.stem)
+    print(", ".join(str(x) for x in paths))
     print(targets_text(doc))
     return 0
 

@@ -14,9 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from cobuild.analyst.web import analyst_routes
 from cobuild.config import Settings
 from cobuild.errors import EngineError
+from cobuild.graph.admission import admission_for
 from cobuild.graph.engines import GraphEngine, make_engine
+from cobuild.graph.engines.base import request_timeout
 from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
 from cobuild.http.cors import CorsMiddleware
@@ -38,6 +41,10 @@ class CobuildGraphQL(LiveWebSockets, GraphQLView):
         super().__init__(build_schema(), settings, **kwargs)
         self.engine = engine
         self.setup_live(engine, settings)
+
+    async def execute_params(self, request: Any, params: Any, media: str) -> Any:
+        with request_timeout(self.settings.query_timeout_s):  # bounds every mutation's unit of work too
+            return await super().execute_params(request, params, media)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         return Context(
@@ -95,8 +102,10 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it
+    engine.admission = admission_for(engine, settings.heavy_slots, settings.heavy_wait_s, workers=settings.workers,
+                                     observer=obs.metrics)  # heavy questions' slots (cobuild.graph.admission)
     app = Starlette(
-        routes=routes,
+        routes=[*routes, *analyst_routes()],
         lifespan=lifespan,
         # CORS outermost: its headers reach every answer, the trust middleware's refusals included
         middleware=[Middleware(CorsMiddleware, origins=settings.cors_origin_list, max_age=settings.cors_max_age),

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     persisted_queries_path: Path = Field(Path("data/persisted-queries.json"), description="Allowed operation hashes: a JSON list of sha256 hex strings or an object keyed by them")
     rate_limit_per_s: float = Field(20.0, ge=0, description="Token-bucket refill per credential (per client IP when anonymous), requests per second; 0 = no rate limit")
     rate_limit_burst: int = Field(60, ge=1, description="Token-bucket size: requests allowed in a burst → HTTP 429 RATE_LIMITED beyond it")
-    query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds; resolvers pass it to `engine.run(timeout=…)` → TIMEOUT")
+    query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds, for reads and for every mutation's unit of work (past it the mutation rolls back whole) → TIMEOUT")
+    heavy_slots: int | None = Field(None, ge=1, le=64, description="Heavy questions (roll-ups, matching, coverage, claim rates, clusters, hubs, similar communities) running at once per process; the rest wait in a queue. Unset: embedded store COBUILD_LADYBUG_READERS − 1 (at least 1; page questions keep a reader), Neo4j the cores ÷ COBUILD_WORKERS")
+    heavy_wait_s: float = Field(10.0, ge=0, description="How long a heavy question waits for a slot before it answers DB_BUSY with `retryAfter` (seconds)")
 
     # --- operations (issue 13): workers, metrics, the Cypher console -------------------------------
     workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes of `cobuild serve` (Neo4j only: one process owns the embedded store); rate limits are per process")
@@ -98,6 +100,14 @@ class Settings(BaseSettings):
     def _password(self) -> "Settings":
         if self.neo4j_uri and not self.neo4j_password:
             raise ValueError("COBUILD_NEO4J_PASSWORD is required when COBUILD_NEO4J_URI is set")
+        return self
+
+    @model_validator(mode="after")
+    def _heavy_slots(self) -> "Settings":
+        readers = self.ladybug_readers
+        if not self.neo4j_uri and self.heavy_slots is not None and readers >= 2 and self.heavy_slots >= readers:
+            raise ValueError(f"COBUILD_HEAVY_SLOTS={self.heavy_slots} must be below COBUILD_LADYBUG_READERS={readers}, "
+                             "so page questions always find a read connection; raise the readers or lower the slots")
         return self
 
     @property

@@ -11,7 +11,9 @@
     │   ├── EngineUnavailableError  → DB_UNAVAILABLE
     │   ├── StoreLockedError        another process holds the embedded store
     │   ├── ReadOnlyViolationError  a write in a read-only transaction (the Cypher console) → READ_ONLY
-    │   └── QueryTimeoutError       → TIMEOUT
+    │   ├── QueryTimeoutError       → TIMEOUT
+    │   │   └── WriteTimeoutError   a unit of work past its timeout, rolled back whole → TIMEOUT
+    │   └── StoreBusyError          → DB_BUSY (HeavyQueueFull: no heavy-question slot in time, with retryAfter)
     └── ClientSafeError             the only kind whose message reaches clients verbatim
         ├── NotFoundError           → NOT_FOUND
         ├── ValidationError         → VALIDATION (seed rows, arguments)
@@ -66,6 +68,10 @@ class StoreLockedError(EngineError):
 
 class QueryTimeoutError(EngineError):
     pass
+
+
+class WriteTimeoutError(QueryTimeoutError):
+    """A unit of work ran past its timeout: its statement was interrupted and everything rolled back."""
 
 
 class ReadOnlyViolationError(EngineError):

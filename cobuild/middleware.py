@@ -39,6 +39,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cobuild.analyst.web import PATHS as ANALYST_KIT_PATHS
 from cobuild.auth.jwt import JwtVerifier, TokenError
 from cobuild.auth.keys import KeyStore
 from cobuild.auth.principal import ANONYMOUS, Principal
@@ -49,7 +50,7 @@ from cobuild.ratelimit import RateLimiter, retry_after_header
 
 log = logging.getLogger("cobuild.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"}) | ANALYST_KIT_PATHS  # the kit holds queries, never data
 PUBLIC_PREFIXES = ("/static/",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CAPTURE_LIMIT = 4 * 1024 * 1024  # response bytes read for the log's error codes

@@ -87,5 +87,6 @@ def serve(settings: Settings, workers: int | None, say: Any) -> None:
     if settings.metrics != "off" or settings.metrics_port is not None:
         prepare_multiprocess_metrics()
     start_metrics_port(settings)
+    os.environ["COBUILD_WORKERS"] = str(n)  # each worker's share of the cores (heavy-question slots) counts them all
     say(f"cobuild on {where}, {n} workers)")
     uvicorn.run("cobuild.app:create_app", factory=True, workers=n, **common)  # type: ignore[arg-type]

@@ -50,6 +50,7 @@ class Statement:
     text: str
     params: dict[str, Any] = field(default_factory=dict)
     label: str = ""  # what it answers, for logs and statement-count tests
+    heavy: bool = False  # a heavy question (roll-ups, matching, clusters …): admitted through cobuild.graph.admission
 
     def __str__(self) -> str:  # pragma: no cover - debug aid
         return f"{self.text}\n// params: {self.params}"

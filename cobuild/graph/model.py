@@ -362,7 +362,11 @@ def _pairs(froms: Iterable[str], tos: Iterable[str]) -> tuple[tuple[str, str], .
 
 RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("PART_OF", "隶属(下级区域→上级区域)", "Child area is part of its parent", (("AdminArea", "AdminArea"),),
-            (Prop("confidence", S, "可信度", "STATED or INFERRED parent", enum=CONFIDENCE),), "N:1"),
+            (Prop("confidence", S, "可信度", "STATED or INFERRED parent", enum=CONFIDENCE),
+             # each placement traceable to its source sentence (seed audit, docs/analysts.md)
+             Prop("sourceRefs", L, "依据的来源文章", "Source articles the placement rests on"),
+             Prop("quote", S, "依据原文", "Verbatim sentence of the source the placement rests on"),
+             Prop("basis", S, "依据说明(如何由原文得出;推断时说明理由)", "How the quote supports the placement; for INFERRED, why")), "N:1"),
     RelType("OVERLAPS", "功能区与行政区交叉", "Functional zone overlaps an area", (("FunctionalZone", "AdminArea"),),
             (Prop("share", F, "重叠比例", "Share of the zone (0–1)"),)),
     RelType("LOCATED_IN", "位于", "Located in", (

@@ -17,12 +17,16 @@ metric                                          type      labels
 ``cobuild_process_resident_memory_bytes``       gauge     (RSS; summed over workers)
 ``cobuild_process_peak_resident_memory_bytes``  gauge     (VmHWM; the largest worker's)
 ``cobuild_rate_limited_total``                  counter   ``credential`` (``api_key`` / ``jwt`` / ``anonymous``)
+``cobuild_heavy_statements_running``            gauge     (heavy questions holding a slot; summed over workers)
+``cobuild_heavy_statements_waiting``            gauge     (heavy questions queued for a slot)
+``cobuild_heavy_statements_total``              counter   ``outcome`` (``admitted`` / ``refused`` → DB_BUSY)
+``cobuild_heavy_wait_seconds``                  histogram (time a heavy question waited for its slot)
 ``cobuild_cypher_console_statements_total``     counter   ``role``, ``code``
 ``cobuild_info``                                gauge     ``engine``, ``version``
 =============================================== ========= ===============================================
 
 ``code`` is ``OK`` or the first error's ``extensions.code`` (``RATE_LIMITED``, ``TIMEOUT`` …);
-``question`` is a statement's label (``Q1 coBuilders``, ``connection Unit``, ``cypher console``),
+``question`` is a statement's label (``Q1 communityCoBuilders``, ``connection Unit``, ``cypher console``),
 never its text or parameters. Every label is bounded: routes, root fields and codes come from the
 app; client-chosen operation names are kept up to ``COBUILD_METRICS_MAX_OPERATIONS`` per process
 and count as ``(other)`` after that; statement labels up to :data:`MAX_QUESTIONS`.
@@ -173,6 +177,16 @@ class Metrics:
                                     ["credential"], registry=reg)
         self.console = _labelled(Counter, "cobuild_cypher_console_statements_total", "Cypher console statements (/admin/cypher)",
                                ["role", "code"], registry=reg)
+        # admission control of heavy questions (cobuild.graph.admission): this object is its observer
+        self.heavy_running = Gauge("cobuild_heavy_statements_running", "Heavy questions holding a slot now",
+                                   registry=reg, multiprocess_mode="livesum")
+        self.heavy_waiting = Gauge("cobuild_heavy_statements_waiting", "Heavy questions queued for a slot now",
+                                   registry=reg, multiprocess_mode="livesum")
+        self.heavy_outcomes = _labelled(Counter, "cobuild_heavy_statements_total",
+                                        "Heavy questions admitted to a slot, or refused (DB_BUSY) after the wait limit",
+                                        ["outcome"], registry=reg)
+        self.heavy_wait = Histogram("cobuild_heavy_wait_seconds", "Time a heavy question waited for its slot",
+                                    buckets=STATEMENT_BUCKETS, registry=reg)
         info = Gauge("cobuild_info", "The running service (value 1)", ["engine", "version"], registry=reg,
                      multiprocess_mode="max")
         info.labels(getattr(engine, "name", ""), _version()).set(1)
@@ -229,6 +243,14 @@ class Metrics:
         finally:
             gauge.dec()
             self.statement_latency(question, engine, mode).observe(time.perf_counter() - started)
+
+    def heavy_state(self, running: int, waiting: int) -> None:
+        self.heavy_running.set(running)
+        self.heavy_waiting.set(waiting)
+
+    def heavy_outcome(self, outcome: str, waited_s: float) -> None:
+        self.heavy_outcomes(outcome).inc()
+        self.heavy_wait.observe(waited_s)
 
     def refresh_memory(self, force: bool = False) -> None:
         """Multiprocess mode: each worker publishes its memory (at most once a second)."""

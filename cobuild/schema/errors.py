@@ -1,8 +1,10 @@
 """Every GraphQL error leaves with a stable ``extensions.code`` and nothing internal.
 
 ``ClientSafeError`` keeps its message and code; store outages become ``DB_UNAVAILABLE``, timeouts
-``TIMEOUT``; GraphQL syntax/validation errors ``GRAPHQL_VALIDATION``; anything else is masked as
-``INTERNAL`` with the request id, while the log keeps the detail (graphile's ``SafeError`` idea).
+``TIMEOUT`` (of a mutation: rolled back, nothing written), a heavy question refused by admission
+control ``DB_BUSY`` with ``retryAfter`` (seconds); GraphQL syntax/validation errors
+``GRAPHQL_VALIDATION``; anything else is masked as ``INTERNAL`` with the request id, while the log
+keeps the detail (graphile's ``SafeError`` idea).
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any, Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from cobuild.errors import ClientSafeError, EngineUnavailableError, QueryTimeoutError, StoreBusyError, StoreLockedError
+from cobuild.errors import (
+    ClientSafeError, EngineUnavailableError, QueryTimeoutError, StoreBusyError, StoreLockedError, WriteTimeoutError,
+)
+from cobuild.graph.admission import HeavyQueueFull
 
 log = logging.getLogger("cobuild.errors")
 
@@ -31,9 +36,17 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     elif isinstance(original, (EngineUnavailableError, StoreLockedError)):
         ext["code"] = "DB_UNAVAILABLE"
         message = "the graph store is unavailable; try again shortly"
+    elif isinstance(original, HeavyQueueFull):
+        ext["code"] = "DB_BUSY"
+        ext["retryAfter"] = original.retry_after
+        message = (f"as many heavy questions (roll-ups, matching, clusters …) as the service runs at once are running; "
+                   f"this one waited its turn too long — try again in {original.retry_after} s")
     elif isinstance(original, StoreBusyError):
         ext["code"] = "DB_BUSY"
         message = "the graph store is busy with other heavy queries; try again shortly"
+    elif isinstance(original, WriteTimeoutError):
+        ext["code"] = "TIMEOUT"
+        message = "the change took longer than the request's time limit and was rolled back: nothing was written"
     elif isinstance(original, QueryTimeoutError):
         ext["code"] = "TIMEOUT"
         message = "the query took too long and was cancelled; narrow it (smaller pages, fewer hops)"

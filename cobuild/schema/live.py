@@ -11,19 +11,29 @@ from typing import Annotated, AsyncGenerator, Optional
 import strawberry
 from strawberry.types import Info
 
+from cobuild.graph import model
 from cobuild.live import follow
 from cobuild.resolvers.entities import entity_from_row
-from cobuild.schema.feed import ChangeEvent, ChangeKind, EntityLabel
-from cobuild.schema.filters import bi
+from cobuild.schema.feed import ChangeEvent, ChangeKind
+from cobuild.schema.filters import bi, enum_for
+from cobuild.schema.refs import EntityLabel
+
+# The statuses as typed on Demand and Project (their vocabulary's terms), one field each: the two
+# lifecycles differ (a demand is 办理中 where a project is 实施中, only projects are suspended …).
+DemandStatus = enum_for(model.label("Demand").prop("status").enum, "Demand", model.label("Demand").prop("status"))
+ProjectStatus = enum_for(model.label("Project").prop("status").enum, "Project", model.label("Project").prop("status"))
 
 
 @strawberry.type(description=bi("需求/项目看板上的一次变动(发布、认领、开始、完成、取消……)",
                                 "A move on the demand board: a demand or project published, claimed, started, completed, "
                                 "cancelled …"))
 class DemandBoardEvent(ChangeEvent):
-    status: Optional[str] = strawberry.field(description=bi(
-        "推送时该需求/项目的状态(已删除或不可见时为空)",
-        "The item's status when the event was delivered (null when it is gone)"))
+    demand_status: Optional[DemandStatus] = strawberry.field(description=bi(  # type: ignore[valid-type]
+        "推送时该需求的状态(项目的事件、已删除时为空)",
+        "The demand's status when the event was delivered (null for a project's event or when it is gone)"))
+    project_status: Optional[ProjectStatus] = strawberry.field(description=bi(  # type: ignore[valid-type]
+        "推送时该项目的状态(需求的事件、已删除时为空)",
+        "The project's status when the event was delivered (null for a demand's event or when it is gone)"))
 
 
 def _fields(item: follow.Delivered) -> dict[str, object]:
@@ -55,7 +65,12 @@ class Subscription:
         cursor: Annotated[Optional[str], strawberry.argument(description=CURSOR_HELP)] = None,
     ) -> AsyncGenerator[DemandBoardEvent, None]:
         async for item in follow.follow_board(info, str(area_id), cursor):
-            yield DemandBoardEvent(**_fields(item), status=(item.entity or {}).get("status"))  # type: ignore[arg-type]
+            status = (item.entity or {}).get("status")
+            label = item.event.label
+            yield DemandBoardEvent(  # type: ignore[arg-type]
+                **_fields(item),
+                demand_status=DemandStatus(status) if status and label == "Demand" else None,
+                project_status=ProjectStatus(status) if status and label == "Project" else None)
 
     @strawberry.subscription(description=bi(
         "变更推送:权限范围内每条新增、修改、删除的记录(与 changesSince 相同的规则与游标)",

@@ -3,8 +3,8 @@
 Each field sends ONE statement (:mod:`cobuild.resolvers.questions`): the entity-typed parts of an
 answer (``unit``, ``community``, ``demand`` …) are the generated entity types of
 :mod:`cobuild.schema.entities`, and their nested selections compile into that same statement.
-Lighter references (the area a pairing goes through, a street, a category, a path step's ends)
-are :class:`NodeRef` values: id, label, name, level. ``hubs`` and ``isolatedClusters`` read their
+Lighter references (the areas a pairing goes through, a street, a category, a path step's ends)
+are :class:`~cobuild.schema.refs.NodeRef` values: id, label, name, level; ``via`` is always a list of them. ``hubs`` and ``isolatedClusters`` read their
 projection with one statement and compute in Python (:mod:`cobuild.graph.algorithms`).
 """
 
@@ -14,15 +14,15 @@ from typing import Annotated, Any, Optional
 
 import strawberry
 
-from cobuild.auth.access import MASK
-
 import cobuild.schema.entities  # noqa: F401  (registers the entity types)
 from cobuild.errors import ValidationError
 from cobuild.graph import algorithms as algo
 from cobuild.graph import model
 from cobuild.resolvers import questions as R
 from cobuild.resolvers.entities import TYPES, entity_from_row, run_read
-from cobuild.schema.filters import ENUMS, bi
+from cobuild.schema.filters import ENUMS, bi, described_enum
+from cobuild.schema.refs import NodeRef
+from cobuild.schema.refs import refs as _refs
 
 AdminAreaT = TYPES["AdminArea"]
 UnitT = TYPES["Unit"]
@@ -36,7 +36,22 @@ AllianceT = TYPES["Alliance"]
 EvaluationT = TYPES["Evaluation"]
 PairingStatus = ENUMS["PairingStatus"]
 CommunityType = ENUMS["CommunityType"]
-Direction = ENUMS["Direction"]
+AgreementType = ENUMS["AgreementType"]
+EvaluationDirection = ENUMS["EvaluationDirection"]
+CoBuildingForm = ENUMS["CoBuildingForm"]
+ReportStatus = ENUMS["ReportStatus"]
+ReportType = ENUMS["ReportType"]
+AllianceRole = ENUMS["AllianceRole"]
+
+
+def _enum(cls: Any, value: Any) -> Any:
+    """A stored string as the GraphQL enum (None when missing or not one of its values)."""
+    if value is None:
+        return None
+    try:
+        return cls(value)
+    except ValueError:
+        return None
 
 
 def _e(label_name: str, data: dict[str, Any] | None) -> Any:
@@ -62,94 +77,45 @@ def _q(info: strawberry.Info) -> R.Q:
 # ---------------------------------------------------------------------------------------------
 # Enums of the questions
 # ---------------------------------------------------------------------------------------------
-@strawberry.enum(description=bi("最短路径可经过的关系类型", "Relationship types a shortest connection may use"))
-class ConnectionType(enum.Enum):
-    CO_BUILDS_WITH = "CO_BUILDS_WITH"
-    PAIRED_WITH = "PAIRED_WITH"
-    BELONGS_TO = "BELONGS_TO"
-    HOLDS_POSITION = "HOLDS_POSITION"
-    COVERS = "COVERS"
-    HAS_PARTY_ORG = "HAS_PARTY_ORG"
-    PARTY_TO = "PARTY_TO"
-    EMPLOYED_BY = "EMPLOYED_BY"
-    REPORTS_TO = "REPORTS_TO"
-    LOCATED_IN = "LOCATED_IN"
-    PART_OF = "PART_OF"
-
-
-@strawberry.enum(description=bi("枢纽度量", "Hub metric"))
-class HubMetric(enum.Enum):
-    DEGREE = "DEGREE"
-    BETWEENNESS = "BETWEENNESS"
-
-
-@strawberry.enum(description=bi("路径一步的方向(相对于行进方向)", "Direction of a path step's relationship relative to travel"))
-class StepDirection(enum.Enum):
-    OUTGOING = "OUTGOING"
-    INCOMING = "INCOMING"
-    UNKNOWN = "UNKNOWN"
-
-
-@strawberry.enum(description=bi("需求与资源匹配的优先级", "Priority tier of a demand–resource match"))
-class MatchTier(enum.Enum):
-    CO_BUILDING_PARTNER = "CO_BUILDING_PARTNER"
-    SAME_COMMUNITY = "SAME_COMMUNITY"
-    SAME_STREET = "SAME_STREET"
-    ELSEWHERE = "ELSEWHERE"
-
-
-# ---------------------------------------------------------------------------------------------
-# Small references
-# ---------------------------------------------------------------------------------------------
-@strawberry.type(description=bi("对象的简要引用(编号、类型、名称)", "A brief reference to a node (id, label, name)"))
-class NodeRef:
-    id: strawberry.ID = _f("编号", "Id")
-    label: Optional[str] = _f("类型(标签)", "Label (type)")
-    level: Optional[str] = _f("区域层级(仅行政区域)", "Area level (administrative areas only)")
-    side: Optional[str] = _f("结对一方(仅结对参与方)", "Side in a pairing (pairing parties only)")
-    raw_name: strawberry.Private[Optional[str]] = None
-
-    @strawberry.field(description=bi("名称(人员姓名仅对管理员显示,其余为 ***;完整权限规则见人员查询)",
-                                     "Name (a person's name shows to admins only, *** otherwise; person(id) applies the full rules)"))
-    def name(self, info: strawberry.Info) -> Optional[str]:
-        lab = model.label_of_id(str(self.id))
-        if self.raw_name is not None and lab is not None and "name" in lab.personal:
-            if info.context.principal.role != "admin":
-                return MASK
-        return self.raw_name
-
-    @staticmethod
-    def of(d: dict[str, Any] | None) -> Optional["NodeRef"]:
-        if not d or not d.get("id"):
-            return None
-        lab = model.label_of_id(d["id"])
-        return NodeRef(id=d["id"], label=d.get("label") or (lab.name if lab else None), raw_name=d.get("name"),
-                       level=d.get("level"), side=d.get("side"))
-
-
-def _refs(items: list[dict[str, Any]] | None) -> list[NodeRef]:
-    return [r for r in (NodeRef.of(i) for i in items or []) if r is not None]
+ConnectionType = described_enum(
+    "ConnectionType", bi("最短路径可经过的关系类型", "Relationship types a shortest connection may use"),
+    {t: (model.rel(t).zh, model.rel(t).en) for t in R.CONNECTION_TYPES})
+HubMetric = described_enum("HubMetric", bi("枢纽度量", "Hub metric"), {
+    "DEGREE": ("度(关系数)", "Degree: number of relationships"),
+    "BETWEENNESS": ("介数中心性(桥梁作用)", "Betweenness centrality: how often a node lies on shortest paths"),
+})
+StepDirection = described_enum("StepDirection", bi("路径一步的方向(相对于行进方向)", "Direction of a path step's relationship relative to travel"), {
+    "OUTGOING": ("顺向(关系从本步起点指向终点)", "Outgoing: the relationship points from the step's start to its end"),
+    "INCOMING": ("逆向(关系从本步终点指向起点)", "Incoming: the relationship points from the step's end to its start"),
+    "UNKNOWN": ("未知", "Unknown (the engine gave no endpoints)"),
+})
+MatchTier = described_enum("MatchTier", bi("需求与资源匹配的优先级", "Priority tier of a demand–resource match"), {
+    "CO_BUILDING_PARTNER": ("共建单位提供", "Offered by an active co-building partner of the community"),
+    "SAME_COMMUNITY": ("同社区单位提供", "Offered by a unit located in the community"),
+    "SAME_STREET": ("同街道单位提供", "Offered by a unit in the same street"),
+    "ELSEWHERE": ("其他单位提供", "Offered elsewhere"),
+})
 
 
 # ---------------------------------------------------------------------------------------------
 # Q1
 # ---------------------------------------------------------------------------------------------
-@strawberry.type(description=bi("一个结对共建单位", "A unit co-building with the community"))
-class CoBuilder:
+@strawberry.type(description=bi("社区的一个结对共建单位(一次结对一条)", "A unit co-building with the community (one item per pairing)"))
+class CommunityCoBuilder:
     unit: UnitT = _f("共建单位", "The co-building unit")
-    via: NodeRef = _f("结对所在区域(社区本身或其小区)", "The area whose pairing it is (the community or one of its compounds)")
+    via: list[NodeRef] = _f("结对所在区域(社区本身或其小区;一条)", "The area whose pairing it is: the community or one of its compounds (one)")
     since: Optional[dt.date] = _f("结对日期", "Paired since")
     pairing_id: strawberry.ID = _f("结对编号", "Pairing id")
-    forms: list[str] = _f("共建形式", "Forms of co-building")
-    status: Optional[str] = _f("结对状态", "Pairing status")
+    forms: list[CoBuildingForm] = _f("共建形式", "Forms of co-building")  # type: ignore[valid-type]
+    status: Optional[PairingStatus] = _f("结对状态", "Pairing status")  # type: ignore[valid-type]
     via_party_org: Optional[bool] = _f("是否经由党组织结对", "Paired through party organisations")
 
 
 @strawberry.type(description=bi("社区的结对共建单位(Q1)", "Units co-building with a community (Q1)"))
-class CoBuildersResult:
+class CommunityCoBuildersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     unit_count: int = _f("不同共建单位数", "Number of distinct co-building units")
-    items: list[CoBuilder] = _f("结对(按日期)", "Pairings, by date")
+    items: list[CommunityCoBuilder] = _f("结对(按日期)", "Pairings, by date")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +124,8 @@ class CoBuildersResult:
 @strawberry.type(description=bi("单位结对的一个社区", "A community the unit co-builds with"))
 class UnitCommunity:
     community: AdminAreaT = _f("社区", "Community")
-    street: Optional[NodeRef] = _f("所属街道(镇)", "Its street or town")
+    street: Optional[NodeRef] = _f("社区所在的行:所属街道(镇);直属于区的社区为该区本身",
+                                   "The community's row: its street or town, or the district itself when the community hangs directly under it")
     since: Optional[dt.date] = _f("最早结对日期", "Earliest pairing date")
     pairing_ids: list[strawberry.ID] = _f("结对编号", "Pairing ids")
     via: list[NodeRef] = _f("经由的小区(若结对由小区发起)", "Compounds through which the pairing runs, if any")
@@ -169,8 +136,8 @@ class UnitCommunitiesResult:
     unit: UnitT = _f("所问单位", "The unit asked about")
     community_count: int = _f("社区数", "Number of communities")
     communities: list[UnitCommunity] = _f("社区", "Communities")
-    street_count: int = _f("跨越街道数", "Number of streets spanned")
-    streets: list[NodeRef] = _f("街道", "Streets")
+    street_count: int = _f("跨越街道数(直属于区的社区计为该区)", "Number of streets spanned (a community directly under a district counts as that district)")
+    streets: list[NodeRef] = _f("街道(及直属社区所在的区)", "Streets (and the district of communities directly under one)")
     other_areas: list[NodeRef] = _f("社区以上层级的结对区域(如街道)", "Paired areas above community level (e.g. streets)")
 
 
@@ -179,7 +146,8 @@ class UnitCommunitiesResult:
 # ---------------------------------------------------------------------------------------------
 @strawberry.type(description=bi("一个街道、一种社区类型的覆盖情况", "Coverage of one street and community type"))
 class CoverageGroup:
-    street: Optional[NodeRef] = _f("上级区域(通常为街道或镇)", "Parent area (usually the street or town)")
+    street: Optional[NodeRef] = _f("社区所在的行:所属街道(镇);直属于区的社区为该区本身",
+                                   "The communities' row: their street or town, or the district itself for communities directly under it")
     community_type: Optional[CommunityType] = _f("社区类型", "Community type")
     community_count: int = _f("社区总数", "Communities")
     gap_count: int = _f("无结对社区数", "Communities without an active pairing")
@@ -189,9 +157,9 @@ class CoverageGroup:
 @strawberry.type(description=bi("结对共建覆盖缺口(Q3)", "Coverage gaps of co-building (Q3)"))
 class CoverageGapsResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
-    community_count: int = _f("社区总数", "Communities in the area")
+    community_count: int = _f("该区域下的社区总数(含直属于区的社区)", "Communities under the area (those directly under a district included)")
     gap_count: int = _f("缺口数", "Communities without an active pairing")
-    groups: list[CoverageGroup] = _f("按街道与社区类型分组", "Grouped per street and community type")
+    groups: list[CoverageGroup] = _f("按街道与社区类型分组(各组相加等于总数)", "Grouped per street and community type (the groups add up to the totals)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,27 +182,64 @@ class ResidentUnitsResult:
 # ---------------------------------------------------------------------------------------------
 # Q5 / Q44
 # ---------------------------------------------------------------------------------------------
-@strawberry.type(description=bi("图中计数与公布数字的对照", "A graph count beside the reported figure"))
+_COMMUNITIES = ("该区域下的社区:由该区域经1–4步隶属关系可达的社区、村(该区域本身是社区时含其本身),含直属于区的社区;"
+                "各项计数包括社区及其小区、网格",
+                "The communities under the area: every community or village 1–4 PART_OF hops below it (the area itself when it is "
+                "one), communities directly under a district included; each count takes in the communities and their compounds and grids")
+
+
+@strawberry.type(description=bi("某一种协议的份数", "How many agreements of one kind"))
+class AgreementKindCount:
+    agreement_type: AgreementType = _f("协议种类", "Kind of agreement")
+    count: int = _f("份数", "Agreements of this kind")
+
+
+@strawberry.type(description=bi("图中计数与同一口径的公布数字的对照", "A graph count beside the reported figure that counts the same thing"))
 class RollupComparison:
-    metric: str = _f("指标(本结果中的字段名)", "Metric (the field name in this result)")
-    graph_value: int = _f("图中计数", "Count computed from the graph")
-    reported_value: Optional[float] = _f("公布数字", "Reported figure")
+    metric: str = _f("指标:本结果中的字段名,协议按种类为 agreements<种类>(如 agreementsPairingResponsibility)",
+                     "Metric: the field name in this result; agreements per kind are agreements<Kind> (e.g. agreementsPairingResponsibility)")
+    agreement_type: Optional[AgreementType] = _f("对照的协议种类(仅协议指标;agreements 为各类合计)",
+                                                 "The agreement kind compared (agreement metrics only; agreements is every kind)")
+    definition: str = _f("口径:图中计数与公布数字各数什么", "Definition: what the graph count and the reported figure each count")
+    graph_value: int = _f("图中计数(与公布数字同一口径)", "Count computed from the graph, of the same kind as the reported figure")
+    reported_value: Optional[float] = _f("公布数字(限定词余/多/近见 statistic.qualifier)", "Reported figure (its qualifier 余/多/近 is statistic.qualifier)")
     difference: Optional[float] = _f("差值(图中计数−公布数字)", "Difference (graph − reported)")
     statistic: Optional[StatisticT] = _f("对应的公布数字", "The corresponding reported figure")
 
 
-@strawberry.type(description=bi("区域汇总与公布数字对照(Q5、Q44)", "Roll-up of an area beside the reported figures (Q5, Q44)"))
+@strawberry.type(description=bi("汇总的一行:一个街道(镇)的社区,或直属于区的社区(行为该区本身)",
+                                "One row of a roll-up: the communities of one street or town, or those directly under a district (the row is the district)"))
+class RollupGroup:
+    area: Optional[NodeRef] = _f("行所代表的区域:街道(镇),或直属社区所在的区", "The row's area: a street or town, or the district of communities directly under it")
+    communities_total: int = _f("本行社区数(各行相加等于总数)", "Communities in this row (rows add up to the total)")
+    communities_covered: int = _f("本行有结对的社区数(各行相加等于总数)", "Communities with an active pairing (rows add up to the total)")
+    agencies_institutions_co_building: int = _f("与本行社区结对的机关事业单位数(与多行社区结对的单位在每行各计一次)",
+                                                "Agencies and public institutions pairing with this row's communities (a unit pairing in several rows counts in each)")
+    two_new_co_building: int = _f("与本行社区结对的“两新”组织数(同上)", "两新 organisations pairing with this row's communities (as above)")
+    co_building_units: int = _f("与本行社区结对的单位数(同上)", "Units pairing with this row's communities (as above)")
+    active_pairings: int = _f("本行社区的有效结对数", "Active pairings of this row's communities")
+    agreements: int = _f("本行社区各类协议合计份数", "Agreements of every kind of this row's communities")
+    agreements_by_kind: list[AgreementKindCount] = _f("本行社区按种类的协议份数", "Agreements of this row's communities, per kind")
+    part_time_committee_members: int = _f("本行社区的兼职委员数", "Part-time committee members of this row's communities")
+
+
+@strawberry.type(description=bi("区域汇总与公布数字对照(Q5、Q44)。" + _COMMUNITIES[0], "Roll-up of an area beside the reported figures (Q5, Q44). " + _COMMUNITIES[1]))
 class RollupResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
-    agencies_institutions_co_building: int = _f("结对的机关事业单位数", "Agencies and public institutions co-building")
-    two_new_co_building: int = _f("结对的“两新”组织数", "两新 organisations co-building")
-    co_building_units: int = _f("结对单位总数", "All co-building units")
-    active_pairings: int = _f("有效结对数", "Active pairings")
-    communities_covered: int = _f("有结对的社区数", "Communities with an active pairing")
-    communities_total: int = _f("社区总数", "Communities in the area")
-    agreements: int = _f("协议数", "Agreements")
-    part_time_committee_members: int = _f("兼职委员数", "Part-time committee members")
-    comparisons: list[RollupComparison] = _f("逐项对照(Q44)", "Metric by metric reconciliation (Q44)")
+    agencies_institutions_co_building: int = _f("与该区域下社区结对的不同机关事业单位数", "Distinct agencies and public institutions pairing with the communities under the area")
+    two_new_co_building: int = _f("与该区域下社区结对的不同“两新”组织数", "Distinct 两新 organisations pairing with the communities under the area")
+    co_building_units: int = _f("与该区域下社区结对的不同单位总数(含国企等)", "Distinct units of any type pairing with the communities under the area")
+    active_pairings: int = _f("该区域下社区的有效结对数", "Active pairings of the communities under the area")
+    communities_covered: int = _f("有结对的社区数(社区本身或其小区、网格有有效结对)", "Communities with an active pairing (on the community or a compound or grid under it)")
+    communities_total: int = _f("该区域下的社区总数(含直属于区的社区)", "Communities under the area (those directly under a district included)")
+    agreements: int = _f("各类协议合计份数(勿与只数一种协议的公布数字比较,见 agreementsByKind 与 comparisons)",
+                         "Agreements of every kind (do not compare with a figure that counts one kind: see agreementsByKind and comparisons)")
+    agreements_by_kind: list[AgreementKindCount] = _f("按种类的协议份数", "Agreements per kind")
+    part_time_committee_members: int = _f("该区域下社区党组织的兼职委员数", "Part-time committee members of the communities' party organisations")
+    groups: list[RollupGroup] = _f("按街道(镇)分行;直属于区的社区单列一行(行为该区本身)",
+                                   "Per street or town; communities directly under a district form a row of their own (the row is the district)")
+    comparisons: list[RollupComparison] = _f("逐项对照(Q44):每个公布数字与同一口径的图中计数并列",
+                                             "Metric by metric reconciliation (Q44): each reported figure beside the graph count of the same kind")
     statistics: list[StatisticT] = _f("该区域的全部公布数字", "Every reported figure attached to the area")
 
 
@@ -244,7 +249,7 @@ class RollupResult:
 @strawberry.type(description=bi("路径中的一步", "One step of a path"))
 class PathStep:
     from_: NodeRef = strawberry.field(name="from", description=bi("起点", "From"))
-    relationship: str = _f("关系类型", "Relationship type")
+    relationship: ConnectionType = _f("关系类型", "Relationship type")  # type: ignore[valid-type]
     direction: StepDirection = _f("关系方向", "Direction of the relationship")
     to: NodeRef = _f("终点", "To")
     pairing_id: Optional[str] = _f("结对编号(派生共建边)", "Pairing id (derived co-building edges)")
@@ -353,9 +358,11 @@ class MatchDemandsResult:
     items: list[DemandMatch] = _f("匹配(按需求、优先级)", "Matches, by demand then tier")
 
 
-@strawberry.type(description=bi("一个街道的认领与完成率", "Claim and completion rates of one street"))
+@strawberry.type(description=bi("一行(一个街道或镇的社区,或直属于区的社区)的认领与完成率",
+                                "Claim and completion rates of one row: the communities of a street or town, or those directly under a district"))
 class StreetRates:
-    street: AdminAreaT = _f("街道(镇)", "Street or town")
+    street: AdminAreaT = _f("行所代表的区域:街道(镇),或直属社区所在的区", "The row's area: a street or town, or the district of communities directly under it")
+    community_count: int = _f("本行社区数", "Communities in this row")
     demands_total: int = _f("需求数(不含草稿、取消)", "Demands (excluding drafts and cancelled)")
     demands_claimed: int = _f("已认领需求数", "Claimed demands")
     demands_completed: int = _f("已完成需求数", "Completed demands")
@@ -366,10 +373,22 @@ class StreetRates:
     project_completion_rate: Optional[float] = _f("项目完成率", "Project completion rate")
 
 
-@strawberry.type(description=bi("各街道认领率与完成率(Q12)", "Claim and completion rates per street (Q12)"))
+@strawberry.type(description=bi("各街道认领率与完成率(Q12)。计入该区域下各社区(含直属于区的社区)及其小区、网格发布的需求和其结对下的项目",
+                                "Claim and completion rates per street (Q12). Counts the demands published by the communities under the area "
+                                "(those directly under a district included) and their compounds and grids, and the projects under their pairings"))
 class ClaimRatesResult:
     area: AdminAreaT = _f("所问区域", "The area asked about")
-    items: list[StreetRates] = _f("各街道", "Per street")
+    items: list[StreetRates] = _f("各行:每个街道(镇)一行,直属于区的社区单列一行(行为该区本身);各行相加等于合计",
+                                  "Rows: one per street or town, and one for communities directly under a district (the row is the district); rows add up to the totals")
+    community_count: int = _f("社区数", "Communities")
+    demands_total: int = _f("需求数合计(不含草稿、取消)", "Demands in total (excluding drafts and cancelled)")
+    demands_claimed: int = _f("已认领需求数合计", "Claimed demands in total")
+    demands_completed: int = _f("已完成需求数合计", "Completed demands in total")
+    claim_rate: Optional[float] = _f("需求认领率(合计)", "Demand claim rate (all rows)")
+    demand_completion_rate: Optional[float] = _f("需求完成率(合计)", "Demand completion rate (all rows)")
+    projects_total: int = _f("项目数合计", "Projects in total")
+    projects_completed: int = _f("已完成项目数合计", "Completed projects in total")
+    project_completion_rate: Optional[float] = _f("项目完成率(合计)", "Project completion rate (all rows)")
 
 
 @strawberry.type(description=bi("尚未认领项目的共建单位", "A co-building unit without a claimed project"))
@@ -391,27 +410,27 @@ class UnitsWithoutProjectsResult:
 # Q17 / Q20 / Q26
 # ---------------------------------------------------------------------------------------------
 @strawberry.type(description=bi("一名报到党员", "A member who reported"))
-class ReportedMember:
+class ReportingMember:
     person: PersonT = _f("党员", "Member")
     party_organization: NodeRef = _f("报到的社区党组织", "Community party organisation reported to")
     reported_at: Optional[dt.date] = _f("报到日期", "Reported on")
-    status: Optional[str] = _f("报到状态", "Report status")
-    report_type: Optional[str] = _f("报到类型", "Report type")
+    status: Optional[ReportStatus] = _f("报到状态", "Report status")  # type: ignore[valid-type]
+    report_type: Optional[ReportType] = _f("报到类型", "Report type")  # type: ignore[valid-type]
     channel: Optional[str] = _f("渠道", "Channel")
     service_hours: float = _f("在该社区的累计服务时长", "Total service hours in the community")
     service_records: int = _f("服务记录数", "Service records")
 
 
 @strawberry.type(description=bi("到社区报到的党员(Q17)", "Members who reported to a community (Q17)"))
-class ReportedMembersResult:
+class CommunityReportingMembersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     count: int = _f("人数", "Members")
     total_service_hours: float = _f("服务时长合计", "Total service hours")
-    items: list[ReportedMember] = _f("党员(按报到日期)", "Members, by report date")
+    items: list[ReportingMember] = _f("党员(按报到日期)", "Members, by report date")
 
 
 @strawberry.type(description=bi("一名兼职委员", "A part-time committee member"))
-class PartTimeMember:
+class PartTimeCommitteeMember:
     person: PersonT = _f("兼职委员", "Part-time committee member")
     party_organization: NodeRef = _f("任职的社区党组织", "Community party organisation")
     since: Optional[dt.date] = _f("任职起始", "Since")
@@ -421,21 +440,21 @@ class PartTimeMember:
 
 
 @strawberry.type(description=bi("社区兼职委员及来源单位(Q20)", "Part-time committee members and their source units (Q20)"))
-class PartTimeMembersResult:
+class CommunityPartTimeCommitteeMembersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     count: int = _f("人数", "Members")
     source_unit_count: int = _f("来源单位数", "Distinct source units")
-    items: list[PartTimeMember] = _f("兼职委员", "Members")
+    items: list[PartTimeCommitteeMember] = _f("兼职委员", "Members")
 
 
 @strawberry.type(description=bi("联盟的一个成员", "A member of an alliance"))
 class AllianceMember:
     unit: Optional[UnitT] = _f("成员单位(党组织成员时为其所属单位)", "Member unit (for a party-org member: the unit owning it)")
     party_organization: Optional[PartyOrganizationT] = _f("成员党组织(若成员为党组织)", "Member party organisation, if the member is one")
-    role: Optional[str] = _f("角色", "Role")
+    role: Optional[AllianceRole] = _f("角色", "Role")  # type: ignore[valid-type]
     joined_at: Optional[dt.date] = _f("加入日期", "Joined on")
     co_builds: bool = _f("是否也与社区结对", "Whether it also co-builds with communities")
-    co_builds_with: list[NodeRef] = _f("结对的区域", "Areas it co-builds with")
+    co_building_areas: list[NodeRef] = _f("与之结对共建的区域", "Areas it co-builds with")
 
 
 @strawberry.type(description=bi("联盟成员及其结对情况(Q26)", "Alliance members and whether they co-build (Q26)"))
@@ -468,7 +487,7 @@ class EvaluationScoresResult:
 @strawberry.type(description=bi("缺少本年度评议的结对", "A pairing missing this year's evaluation"))
 class MissingEvaluation:
     pairing: PairingT = _f("结对", "Pairing")
-    missing_directions: list[Direction] = _f("缺少的方向", "Directions missing")
+    missing_directions: list[EvaluationDirection] = _f("缺少的方向", "Directions missing")  # type: ignore[valid-type]
     parties: list[NodeRef] = _f("结对各方(含 side)", "Parties of the pairing (with side)")
 
 
@@ -494,25 +513,45 @@ def _limit(value: int, arg: str, hi: int = 100) -> int:
 
 MAX_MEMBERS = 50
 
+_ROLLUP_COUNTS = (("agencies_institutions_co_building", "agenciesInstitutionsCoBuilding"), ("two_new_co_building", "twoNewCoBuilding"),
+                  ("co_building_units", "coBuildingUnits"), ("active_pairings", "activePairings"),
+                  ("communities_covered", "communitiesCovered"), ("communities_total", "communitiesTotal"),
+                  ("agreements", "agreements"), ("part_time_committee_members", "partTimeCommitteeMembers"))
+_RATES = (("community_count", "communityCount"), ("demands_total", "demandsTotal"), ("demands_claimed", "demandsClaimed"),
+          ("demands_completed", "demandsCompleted"), ("claim_rate", "claimRate"), ("demand_completion_rate", "demandCompletionRate"),
+          ("projects_total", "projectsTotal"), ("projects_completed", "projectsCompleted"),
+          ("project_completion_rate", "projectCompletionRate"))
+
+
+def _rollup_counts(d: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: d[c] for k, c in _ROLLUP_COUNTS},
+            "agreements_by_kind": [AgreementKindCount(agreement_type=AgreementType(a["agreementType"]), count=a["count"])
+                                   for a in d["agreementsByKind"]]}
+
+
+def _rates(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: d[c] for k, c in _RATES}
+
 
 @strawberry.type(description=bi("网络问题(domain.md §3)", "Network questions (domain.md §3)"))
 class QuestionQuery:
     @strawberry.field(description=bi("Q1 与社区结对共建的单位(含其小区、党支部的结对)",
                                      "Q1 Units co-building with a community, including pairings of its compounds and branches"))
-    async def co_builders(
+    async def community_co_builders(
         self, info: strawberry.Info,
         community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")],
         include_compounds: Annotated[bool, _arg("是否包含小区的结对", "Include pairings made by its compounds")] = True,
         status: Annotated[Optional[PairingStatus], _arg("结对状态(空=全部)", "Pairing status (null = any)")] = PairingStatus("ACTIVE"),
-    ) -> CoBuildersResult:
+    ) -> CommunityCoBuildersResult:
         R.check_id(community_id, "AdminArea", "communityId")
         rows = await _run(info, R.q1_co_builders(_q(info), community_id, include_compounds, status.value if status else None))
         row = R.first_row(rows, "community", community_id)
         _community(row, "communityId", community_id)
         s = R.shape_co_builders(row)
-        return CoBuildersResult(area=_e("AdminArea", s["area"]), unit_count=s["unitCount"], items=[
-            CoBuilder(unit=_e("Unit", i["unit"]), via=NodeRef.of(i["via"]), since=i["since"], pairing_id=i["pairingId"],
-                      forms=list(i["forms"] or []), status=i["status"], via_party_org=i["viaPartyOrg"]) for i in s["items"]])
+        return CommunityCoBuildersResult(area=_e("AdminArea", s["area"]), unit_count=s["unitCount"], items=[
+            CommunityCoBuilder(unit=_e("Unit", i["unit"]), via=_refs([i["via"]]), since=i["since"], pairing_id=i["pairingId"],
+                               forms=[x for x in (_enum(CoBuildingForm, f) for f in i["forms"] or []) if x is not None],
+                               status=_enum(PairingStatus, i["status"]), via_party_org=i["viaPartyOrg"]) for i in s["items"]])
 
     @strawberry.field(description=bi("Q2 单位结对的社区及跨越的街道数", "Q2 Communities a unit co-builds with, and how many streets they span"))
     async def unit_communities(self, info: strawberry.Info,
@@ -563,13 +602,12 @@ class QuestionQuery:
         rows = await _run(info, R.q5_rollup(_q(info), area_id))
         s = R.shape_rollup(R.first_row(rows, "area", area_id))
         return RollupResult(
-            area=_e("AdminArea", s["area"]),
-            agencies_institutions_co_building=s["agenciesInstitutionsCoBuilding"], two_new_co_building=s["twoNewCoBuilding"],
-            co_building_units=s["coBuildingUnits"], active_pairings=s["activePairings"],
-            communities_covered=s["communitiesCovered"], communities_total=s["communitiesTotal"], agreements=s["agreements"],
-            part_time_committee_members=s["partTimeCommitteeMembers"],
+            area=_e("AdminArea", s["area"]), **_rollup_counts(s),
+            groups=[RollupGroup(area=NodeRef.of(g["area"]), **_rollup_counts(g)) for g in s["groups"]],
             comparisons=[RollupComparison(metric=c["metric"], graph_value=c["graphValue"], reported_value=c["reportedValue"],
-                                          difference=c["difference"], statistic=_e("Statistic", c["statistic"])) for c in s["comparisons"]],
+                                          agreement_type=AgreementType(c["agreementType"]) if c["agreementType"] else None,
+                                          definition=c["definition"], difference=c["difference"],
+                                          statistic=_e("Statistic", c["statistic"])) for c in s["comparisons"]],
             statistics=[_e("Statistic", st) for st in s["statistics"]])
 
     @strawberry.field(description=bi("Q6 两个主体之间的最短联系路径", "Q6 Shortest connection between two actors"))
@@ -593,7 +631,7 @@ class QuestionQuery:
         s = R.shape_shortest_connection(row)
         return ShortestConnectionResult(
             found=s["found"], hops=s["hops"], nodes=_refs(s["nodes"]),
-            steps=[PathStep(from_=NodeRef.of(st["from"]), relationship=st["relationship"], direction=StepDirection(st["direction"]),
+            steps=[PathStep(from_=NodeRef.of(st["from"]), relationship=ConnectionType(st["relationship"]), direction=StepDirection(st["direction"]),
                             to=NodeRef.of(st["to"]), pairing_id=st["pairingId"], role=st["role"]) for st in s["steps"]])
 
     @strawberry.field(description=bi("Q7 联系最广的枢纽(度或介数中心性;结对、联盟、任职关系)",
@@ -705,12 +743,8 @@ class QuestionQuery:
         R.check_id(area_id, "AdminArea", "areaId")
         rows = await _run(info, R.q12_claim_rates(_q(info), area_id))
         s = R.shape_claim_rates(R.first_row(rows, "area", area_id))
-        return ClaimRatesResult(area=_e("AdminArea", s["area"]), items=[
-            StreetRates(street=_e("AdminArea", i["street"]), **{k: i[c] for k, c in (
-                ("demands_total", "demandsTotal"), ("demands_claimed", "demandsClaimed"), ("demands_completed", "demandsCompleted"),
-                ("claim_rate", "claimRate"), ("demand_completion_rate", "demandCompletionRate"), ("projects_total", "projectsTotal"),
-                ("projects_completed", "projectsCompleted"), ("project_completion_rate", "projectCompletionRate"))})
-            for i in s["items"]])
+        return ClaimRatesResult(area=_e("AdminArea", s["area"]), **_rates(s), items=[
+            StreetRates(street=_e("AdminArea", i["street"]), **_rates(i)) for i in s["items"]])
 
     @strawberry.field(description=bi("Q13 尚未认领任何项目的共建单位(“1+1”合规)", "Q13 Co-building units that claimed no project (1+1 compliance)"))
     async def units_without_projects(
@@ -729,24 +763,26 @@ class QuestionQuery:
             for i in s["items"]])
 
     @strawberry.field(description=bi("Q17 到社区报到的党员、报到时间及累计服务时长", "Q17 Members who reported to a community, when, and their service hours"))
-    async def reported_members(self, info: strawberry.Info,
-                               community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")]) -> ReportedMembersResult:
+    async def community_reporting_members(
+        self, info: strawberry.Info, community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")],
+    ) -> CommunityReportingMembersResult:
         R.check_id(community_id, "AdminArea", "communityId")
         rows = await _run(info, R.q17_reported_members(_q(info), community_id))
         s = R.shape_reported(R.first_row(rows, "community", community_id))
-        return ReportedMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], total_service_hours=s["totalServiceHours"], items=[
-            ReportedMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), reported_at=m["reportedAt"],
-                           status=m["status"], report_type=m["reportType"], channel=m["channel"], service_hours=m["serviceHours"],
-                           service_records=m["serviceRecords"]) for m in s["items"]])
+        return CommunityReportingMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], total_service_hours=s["totalServiceHours"], items=[
+            ReportingMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), reported_at=m["reportedAt"],
+                            status=_enum(ReportStatus, m["status"]), report_type=_enum(ReportType, m["reportType"]), channel=m["channel"],
+                            service_hours=m["serviceHours"], service_records=m["serviceRecords"]) for m in s["items"]])
 
     @strawberry.field(description=bi("Q20 社区兼职委员及其来源单位", "Q20 A community's part-time committee members and their source units"))
-    async def part_time_committee_members(self, info: strawberry.Info,
-                                          community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")]) -> PartTimeMembersResult:
+    async def community_part_time_committee_members(
+        self, info: strawberry.Info, community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")],
+    ) -> CommunityPartTimeCommitteeMembersResult:
         R.check_id(community_id, "AdminArea", "communityId")
         rows = await _run(info, R.q20_part_time_members(_q(info), community_id))
         s = R.shape_part_time(R.first_row(rows, "community", community_id))
-        return PartTimeMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], source_unit_count=s["sourceUnitCount"], items=[
-            PartTimeMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), since=m["since"],
+        return CommunityPartTimeCommitteeMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], source_unit_count=s["sourceUnitCount"], items=[
+            PartTimeCommitteeMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), since=m["since"],
                            until=m["until"], represents_unit_id=m["representsUnitId"], source_unit=_e("Unit", m["sourceUnit"]))
             for m in s["items"]])
 
@@ -759,7 +795,8 @@ class QuestionQuery:
         return AllianceMembersResult(alliance=_e("Alliance", s["alliance"]), member_count=s["memberCount"],
                                      co_building_count=s["coBuildingCount"], items=[
             AllianceMember(unit=_e("Unit", i["unit"]), party_organization=_e("PartyOrganization", i["partyOrganization"]),
-                           role=i["role"], joined_at=i["joinedAt"], co_builds=i["coBuilds"], co_builds_with=_refs(i["coBuildsWith"]))
+                           role=_enum(AllianceRole, i["role"]), joined_at=i["joinedAt"], co_builds=i["coBuilds"],
+                           co_building_areas=_refs(i["coBuildsWith"]))
             for i in s["items"]])
 
     @strawberry.field(description=bi("Q31 结对的年度双向评议得分;可筛选低于阈值的", "Q31 Two-way evaluation scores of pairings; optionally those below a threshold"))
@@ -791,5 +828,5 @@ class QuestionQuery:
         rows = await _run(info, R.q32_missing_evaluations(_q(info), year, area_id))
         s = R.shape_missing(R.first_row(rows, "area", area_id or ""), year)
         return MissingEvaluationsResult(area=_e("AdminArea", s["area"]), year=year, count=s["count"], items=[
-            MissingEvaluation(pairing=_e("Pairing", i["pairing"]), missing_directions=[Direction(d) for d in i["missingDirections"]],
+            MissingEvaluation(pairing=_e("Pairing", i["pairing"]), missing_directions=[EvaluationDirection(d) for d in i["missingDirections"]],
                               parties=_refs(i["parties"])) for i in s["items"]])

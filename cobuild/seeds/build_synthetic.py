@@ -223,7 +223,8 @@ def main() -> None:
         is_town = i == 5
         sid = o.node("AdminArea", f"area:yt-street-{i}", f"烟台开发区{'镇' if is_town else '街道'}{i}(合成)", "F002",
                      level="TOWN" if is_town else "STREET")
-        o.rel("PART_OF", sid, "area:yantai-kfq", "F002", confidence="STATED")
+        o.rel("PART_OF", sid, "area:yantai-kfq", "F002", confidence="INFERRED", quote="辖4个街道1个镇,206个村居社区",
+              basis="synthetic stand-in for one of the 4 streets and 1 town the article counts for 烟台开发区 without naming them")
         sorg = o.node("PartyOrganization", f"org:yt-street-{i}-wc", f"烟台开发区{'镇' if is_town else '街道'}{i}党(工)委(合成)", "F002",
                       orgType="COMMITTEE" if is_town else "WORKING_COMMITTEE")
         o.rel("HAS_PARTY_ORG", sid, sorg, "F002")
@@ -239,7 +240,9 @@ def main() -> None:
         sid, sorg = yt_streets[(i - 2) % len(yt_streets)]
         cname = f"烟台开发区城市社区{i:02d}(合成)"
         cid = o.node("AdminArea", f"area:yt-c{i:02d}", cname, "F002", level="COMMUNITY", communityType="URBAN")
-        o.rel("PART_OF", cid, sid, "F002", confidence="INFERRED")
+        o.rel("PART_OF", cid, sid, "F002", confidence="INFERRED", quote="其中城市社区21个",
+              basis="synthetic stand-in for one of the 21 urban communities the article counts without naming them; "
+                    "spread evenly over the synthetic streets")
         gb = o.node("PartyOrganization", f"org:yt-c{i:02d}-general-branch", f"{cname[:-4]}党总支(合成)", "F002",
                     orgType="GENERAL_BRANCH", subType="社区党总支")
         o.rel("HAS_PARTY_ORG", cid, gb, "F002")

@@ -22,6 +22,7 @@ import yaml
 
 from cobuild.errors import ValidationError
 from cobuild.graph import changes, model
+from cobuild.graph.cypher import Params, Statement, name
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
 from cobuild.graph.upsert import merge_rels, upsert_nodes
@@ -77,7 +78,9 @@ def _add_rel(ds: Dataset, rel_name: str, rec: dict[str, Any], where: str) -> Non
     rt = model.rel(rel_name)
     if rt.derived:
         raise ValidationError(f"{where}: {rel_name} is derived from pairings and cannot be loaded", field="type", code="DERIVED_EDGE_READONLY")
-    _source(rec, where)
+    src = _source(rec, where)
+    if any(p.name == "sourceRefs" for p in rt.props):  # relationships that keep their sources (PART_OF)
+        rec["sourceRefs"] = list(dict.fromkeys([src, *(rec.pop("sourceRefs", None) or [])]))
     row = rel_row(rt, rec, where)
     ds.rels[(rel_name, row["fromLabel"], row["toLabel"])].append(row)
 
@@ -133,6 +136,17 @@ def read_dataset(data_dir: Path = DATA_DIR) -> Dataset:
     return ds
 
 
+def drop_other_parents(rows: list[dict[str, Any]]) -> Statement:
+    """Delete a seed area's PART_OF edges to any parent other than the dataset's: the tree is strict
+    (one parent), and a store loaded before a placement was corrected (the seed audit moved 花样年·别样城
+    from 双流区 to a community) would otherwise keep the old parent beside the new one."""
+    params = Params()
+    rows_p = params.add([{"from": r["from"], "to": r["to"]} for r in rows])
+    area, part_of = name("AdminArea"), name("PART_OF")
+    return Statement(f"UNWIND {rows_p} AS r MATCH (a:{area} {{`id`: r.`from`}})-[e:{part_of}]->(b:{area}) "
+                     f"WHERE b.`id` <> r.`to` DELETE e", params.values, label="seed: drop stale parents")
+
+
 @dataclass(frozen=True)
 class LoadReport:
     nodes: int
@@ -165,6 +179,9 @@ async def load(engine: GraphEngine, data_dir: Path = DATA_DIR, progress: Callabl
                     raise ValidationError(f"{rel_name} {a}->{b}: some endpoints were not written", field="from")
             if progress:
                 progress(f"{rel_name} {a}->{b}: {len(rows)}")
+        parents = ds.rels.get(("PART_OF", "AdminArea", "AdminArea"), [])
+        if parents:
+            await tx.run(drop_other_parents(parents))
         derived = await rederive(tx, engine.dialect, pairing_ids)
         await changes.record(tx, engine.dialect, [changes.reloaded()], "seed", now)  # one marker, not one event per row
         return LoadReport(ds.node_count, ds.rel_count, changed, derived)

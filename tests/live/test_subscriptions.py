@@ -14,7 +14,7 @@ from cobuild.live.hub import POLL_LABEL
 from tests.live.conftest import CLAIM, PUBLISH, Live, running
 
 BOARD = """subscription($area: ID!, $cursor: String) { demandBoard(areaId: $area, cursor: $cursor) {
-  kind cursor label entityId status operation fields relationships
+  kind cursor label entityId demandStatus operation fields relationships
   entity { id ... on Demand { name status } } } }"""
 CHANGES = """subscription($area: ID, $labels: [EntityLabel!], $cursor: String) {
   changes(areaId: $area, labels: $labels, cursor: $cursor) { kind cursor label entityId operation } }"""
@@ -49,13 +49,13 @@ async def test_the_board_hears_a_claim_made_by_another_client(live: Live) -> Non
         [event] = await ws.events("board", 1)
         board = event["demandBoard"]
         assert (board["kind"], board["label"], board["entityId"], board["operation"]) == ("UPDATED", "Demand", "demand:c10", "claim")
-        assert board["status"] == "CLAIMED" and board["fields"] == ["status"] and board["relationships"] == ["CLAIMED"]
+        assert board["demandStatus"] == "CLAIMED" and board["fields"] == ["status"] and board["relationships"] == ["CLAIMED"]
         assert board["entity"] == {"id": "demand:c10", "name": "需求c10", "status": "CLAIMED"}
         # a claim in the other district is not on this board; a new demand published here is
         assert (await live.gql(CLAIM, {"item": "demand:c20", "by": "unit:u2"}))["data"]["claim"]
         created = (await live.gql(PUBLISH, {"by": "area:c1", "name": "老人助餐"}))["data"]["publishDemand"]["demandId"]
         [event] = await ws.events("board", 1)
-        assert (event["demandBoard"]["kind"], event["demandBoard"]["entityId"], event["demandBoard"]["status"]) == (
+        assert (event["demandBoard"]["kind"], event["demandBoard"]["entityId"], event["demandBoard"]["demandStatus"]) == (
             "CREATED", created, "PUBLISHED")
         await ws.quiet("board")
         # the cursor an event carries is the change feed's: changesSince after the claim starts at the new demand
@@ -231,7 +231,7 @@ async def test_the_poller_alone_delivers_what_another_process_wrote(network: Any
                                  headers={"x-api-key": a.admin_key})
                 assert r.json()["data"]["claim"]["status"] == "CLAIMED", r.text
                 [event] = await ws.events("board", 1, timeout=5)
-                assert event["demandBoard"]["entityId"] == "demand:c22" and event["demandBoard"]["status"] == "CLAIMED"
+                assert event["demandBoard"]["entityId"] == "demand:c22" and event["demandBoard"]["demandStatus"] == "CLAIMED"
                 assert woken == [] and hub.reads > reads_before  # found by reading the feed, not by the listener
         finally:
             remove()

@@ -79,7 +79,7 @@ async def test_validation_timeout_and_store_errors(gql: GQL, seeded: GraphEngine
         assert status == 400 and code(doc) == "VALIDATION", (body, doc)
     status, doc = await post(gql, {"statement": "MATCH (u:NoSuchLabel) RETURN u"}, key)
     assert status == 400 and code(doc) == "CYPHER_ERROR" and "NoSuchLabel" in doc["errors"][0]["message"]
-    slow = "MATCH (a:Unit), (b:Unit), (c:Unit) WHERE a.name < b.name AND b.name < c.name RETURN count(*) AS n"
+    slow = "MATCH (a:Unit), (b:Unit), (c:Unit), (d:Unit) WHERE a.name < b.name AND b.name < c.name AND c.name < d.name RETURN count(*) AS n"
     status, doc = await post(gql, {"statement": slow, "timeout": 0.05}, key)
     assert status == 504 and code(doc) == "TIMEOUT"
     status, doc = await post(gql, {"statement": "RETURN 1 AS one"}, key)

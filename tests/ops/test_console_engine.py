@@ -66,7 +66,8 @@ async def test_a_console_setting_does_not_reach_the_service_connections(seeded: 
 
 
 async def test_a_long_statement_times_out(seeded: GraphEngine) -> None:
-    slow = console("MATCH (a:Unit), (b:Unit), (c:Unit) WHERE a.name < b.name AND b.name < c.name RETURN count(*) AS n")
+    slow = console("MATCH (a:Unit), (b:Unit), (c:Unit), (d:Unit) WHERE a.name < b.name AND b.name < c.name "
+                   "AND c.name < d.name RETURN count(*) AS n")
     with pytest.raises(QueryTimeoutError):
         await seeded.run_read_only(slow, timeout=0.05)
     assert (await seeded.run(Statement("RETURN 2 AS two"))) == [{"two": 2}]

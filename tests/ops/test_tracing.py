@@ -40,7 +40,7 @@ def _all_attribute_text(spans: Any) -> str:
 
 async def test_a_span_per_request_and_per_statement(traced: tuple[GQL, InMemorySpanExporter]) -> None:
     gql, exporter = traced
-    doc = await gql("query CommunityPage($id: ID!) { coBuilders(communityId: $id) { unitCount } "
+    doc = await gql("query CommunityPage($id: ID!) { communityCoBuilders(communityId: $id) { unitCount } "
                     "units(first: 2) { totalCount } }", {"id": SECRET_ID})
     assert "errors" not in doc
     spans = exporter.get_finished_spans()
@@ -52,7 +52,7 @@ async def test_a_span_per_request_and_per_statement(traced: tuple[GQL, InMemoryS
     assert request.attributes["graphql.operation.name"] == "CommunityPage"
     assert request.attributes["http.response.status_code"] == 200
     assert request.attributes["cobuild.statements"] == 2
-    assert sorted(s.name for s in clients) == ["Q1 coBuilders", "connection Unit"]
+    assert sorted(s.name for s in clients) == ["Q1 communityCoBuilders", "connection Unit"]
     for s in clients:
         assert s.parent is not None and s.parent.span_id == request.context.span_id
         assert s.context.trace_id == request.context.trace_id
@@ -74,7 +74,7 @@ async def test_a_caller_trace_is_continued_and_failures_marked(traced: tuple[GQL
     gql, exporter = traced
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     await gql("{ __typename }", traceparent=f"00-{trace_id}-00f067aa0ba902b7-01")
-    slow = "MATCH (a:Unit), (b:Unit), (c:Unit) WHERE a.name < b.name AND b.name < c.name RETURN count(*) AS n"
+    slow = "MATCH (a:Unit), (b:Unit), (c:Unit), (d:Unit) WHERE a.name < b.name AND b.name < c.name AND c.name < d.name RETURN count(*) AS n"
     await gql.client.post("/admin/cypher", json={"statement": slow, "timeout": 0.05}, headers={"x-api-key": gql.admin_key})
     spans = exporter.get_finished_spans()
     first = [s for s in spans if s.kind == SpanKind.SERVER][0]

@@ -14,6 +14,15 @@ Observation (metrics, traces): when ``counter.observer`` is set, every statement
 ``run``, ``run_read_only`` or a unit of work's ``tx.run`` is timed by it — engine-agnostic, because
 the base class wraps those entry points of every subclass (:meth:`GraphEngine.__init_subclass__`);
 with no observer the wrappers cost one attribute test.
+
+The same wrappers enforce two request bounds for every engine:
+
+* **Heavy questions** (``Statement.heavy``) pass ``engine.admission`` (:mod:`cobuild.graph.admission`,
+  set by the app) before :meth:`GraphEngine.run` sends them; every other statement goes straight on.
+* **The request's timeout bounds writes too**: inside :func:`request_timeout` (the app opens it around
+  each GraphQL request with ``COBUILD_QUERY_TIMEOUT_S``), a unit of work sent without its own
+  ``timeout`` gets that one, so a mutation past it rolls back whole and raises
+  :class:`~cobuild.errors.WriteTimeoutError` (→ ``TIMEOUT``). Scripts and CLI commands open no such scope.
 """
 
 from __future__ import annotations
@@ -25,8 +34,10 @@ import datetime as dt
 import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, ContextManager, Iterable, Literal, Mapping, Protocol, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, ContextManager, Iterable, Iterator, Literal, Mapping, Protocol, TypeVar
 
+from cobuild.errors import QueryTimeoutError, WriteTimeoutError
+from cobuild.graph.admission import Admission
 from cobuild.graph.cypher import Statement
 from cobuild.graph.dialect import Dialect
 
@@ -43,6 +54,18 @@ class StatementTally:
 
 
 _current_tally: contextvars.ContextVar[StatementTally | None] = contextvars.ContextVar("cobuild_tally", default=None)
+_request_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("cobuild_request_timeout", default=None)
+
+
+@contextlib.contextmanager
+def request_timeout(seconds: float | None) -> Iterator[None]:
+    """Within this block (one request), :meth:`GraphEngine.write` without a ``timeout`` of its own runs
+    its unit of work under ``seconds``."""
+    token = _request_timeout.set(seconds)
+    try:
+        yield
+    finally:
+        _request_timeout.reset(token)
 
 
 class StatementObserver(Protocol):
@@ -152,6 +175,38 @@ def _observe_write(fn: Callable[..., Awaitable[T]]) -> Any:
     return wrapper
 
 
+def _admit(fn: Callable[..., Awaitable[T]]) -> Any:
+    """A heavy statement waits for a slot of ``engine.admission`` (if set) before ``fn`` runs it."""
+    @functools.wraps(fn)
+    async def wrapper(self: "GraphEngine", stmt: Statement, *args: Any, **kwargs: Any) -> T:
+        gate = self.admission
+        if gate is None or not stmt.heavy:
+            return await fn(self, stmt, *args, **kwargs)
+        async with gate.slot():
+            return await fn(self, stmt, *args, **kwargs)
+
+    wrapper.__observed__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _bounded(fn: Callable[..., Awaitable[T]]) -> Any:
+    """A unit of work without a ``timeout`` of its own gets the request's (:func:`request_timeout`)."""
+    @functools.wraps(fn)
+    async def wrapper(self: "GraphEngine", work: Callable[[Any], Awaitable[Any]], *args: Any,
+                      timeout: float | None = None, **kwargs: Any) -> T:
+        if timeout is None:
+            timeout = _request_timeout.get()
+        try:
+            return await fn(self, work, *args, timeout=timeout, **kwargs)
+        except QueryTimeoutError as exc:  # whatever timed out inside a unit of work, all of it rolled back
+            if isinstance(exc, WriteTimeoutError):
+                raise
+            raise WriteTimeoutError(str(exc), engine=exc.engine, original=exc.original or exc) from exc
+
+    wrapper.__observed__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def _run_mode(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return str(args[0] if args else kwargs.get("mode", "read"))
 
@@ -189,15 +244,16 @@ class GraphEngine(ABC):
 
     def __init__(self) -> None:
         self.counter = StatementCounter()
+        self.admission: Admission | None = None  # heavy statements' slots; set by the app (cobuild.graph.admission)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Wrap the statement entry points each engine defines so an observer can time them (see the
         module docstring); a subclass that overrides them again is wrapped again, and the nested
         call is then passed through untimed."""
         super().__init_subclass__(**kwargs)
-        wrappers = {"run": lambda f: _observe_statement(f, _run_mode),
+        wrappers = {"run": lambda f: _admit(_observe_statement(f, _run_mode)),
                     "run_read_only": lambda f: _observe_statement(f, lambda a, k: "read only"),
-                    "write": _observe_write}
+                    "write": lambda f: _bounded(_observe_write(f))}
         for attr, wrap in wrappers.items():
             fn = cls.__dict__.get(attr)
             if fn is not None and not getattr(fn, "__observed__", False) and not getattr(fn, "__isabstractmethod__", False):
@@ -254,24 +310,33 @@ class RWLock:
     LadybugDB allows one write transaction at a time, and readers on other connections could see
     half of a committed multi-statement transaction (ladybug-notes §Transactions 4); holding this
     lock makes both impossible from this process.
+
+    One exception keeps page questions from queueing behind heavy ones: while a *heavy* reader
+    holds the lock, a waiting writer must wait for it anyway, so plain readers still enter (they take
+    milliseconds). New heavy readers never pass a waiting writer, so once the heavy ones finish the
+    writer goes next: it waits for at most the heavy statements already running.
     """
 
     def __init__(self) -> None:
         self._cond = asyncio.Condition()
         self._readers = 0
+        self._heavy_readers = 0
         self._writer = False
         self._writers_waiting = 0
 
     @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[None]:
+    async def read(self, heavy: bool = False) -> AsyncIterator[None]:
         async with self._cond:
-            await self._cond.wait_for(lambda: not self._writer and self._writers_waiting == 0)
+            await self._cond.wait_for(lambda: not self._writer and (
+                self._writers_waiting == 0 or (not heavy and self._heavy_readers > 0)))
             self._readers += 1
+            self._heavy_readers += heavy
         try:
             yield
         finally:
             async with self._cond:
                 self._readers -= 1
+                self._heavy_readers -= heavy
                 self._cond.notify_all()
 
     @contextlib.asynccontextmanager

@@ -12,6 +12,10 @@ LadybugDB's traps (shared/ladybug-notes.md) are absorbed here so no caller can m
 4. Torn reads across a multi-statement commit → readers hold the shared side of the same lock.
 5. One process per directory → opening a locked store raises :class:`StoreLockedError` with a
    message that says which process to stop.
+6. A unit of work past its timeout (the request's, for mutations) → its running statement is
+   interrupted (``Connection.interrupt()``; an interrupt also ends the transaction, as any error does)
+   and the engine rolls back. The writer connection is kept: an interrupt does not poison it (its next
+   ``BEGIN`` and statements run normally — a test writes right after a timed-out write).
 
 Faults: once :meth:`LadybugEngine.open` has been called the engine keeps trying to be open. If the
 first open fails (store locked by another process, unreadable, missing) or the store fails under a
@@ -50,6 +54,7 @@ from cobuild.errors import (
     ReadOnlyViolationError,
     StoreBusyError,
     StoreLockedError,
+    WriteTimeoutError,
 )
 from cobuild.graph import model
 from cobuild.graph.cypher import Statement, name
@@ -234,7 +239,8 @@ class LadybugEngine(GraphEngine):
             self._next_try = 0.0
 
     def _connect(self) -> tuple[Any, list[Any], Any]:
-        db = ladybug.Database(self.path, read_only=self.read_only, buffer_pool_size=self.buffer_pool_mb * 1024 * 1024)
+        db = ladybug.Database(self.path, read_only=self.read_only, buffer_pool_size=self.buffer_pool_mb * 1024 * 1024,
+                              max_num_threads=self.query_threads)
         try:
             readers = [self._new_conn(db) for _ in range(self.readers)]
             writer = self._new_conn(db)
@@ -243,6 +249,16 @@ class LadybugEngine(GraphEngine):
                 db.close()
             raise
         return db, readers, writer
+
+    @property
+    def query_threads(self) -> int:
+        """LadybugDB's query scheduler threads. Its default (one per core) is a hidden bound below the
+        connections: on 2 cores two running statements made every other one — a page question, the
+        writer's — wait in LadybugDB's queue until one ended, however many readers were free. One
+        thread per connection that can run at once (the readers, the writer, the Cypher console's; at
+        least one per core, for COPY) lets every one of them run; the operating system then shares the
+        cores among them."""
+        return max(self.readers + 2, os.cpu_count() or 1)
 
     def _discard(self) -> None:
         """Close every connection and the database (each may already be dead), releasing the file lock."""
@@ -294,7 +310,7 @@ class LadybugEngine(GraphEngine):
 
         def work() -> list[Row]:
             if timeout is not None:
-                conn.set_query_timeout(int(timeout * 1000))
+                conn.set_query_timeout(max(1, int(timeout * 1000)))  # 0 would mean "no timeout"
             try:
                 result = conn.execute(stmt.text, params) if params else conn.execute(stmt.text)
                 results = result if isinstance(result, list) else [result]
@@ -327,7 +343,7 @@ class LadybugEngine(GraphEngine):
         await self._ensure_open()
         if mode == "write":
             return await self.write(lambda tx: tx.run(stmt), timeout=timeout)
-        async with self._lock.read():
+        async with self._lock.read(heavy=stmt.heavy):
             conn = await self._pool.get()
             try:
                 return await self._execute(conn, stmt, timeout)
@@ -355,11 +371,15 @@ class LadybugEngine(GraphEngine):
             tx = _LadybugTx(self, conn)
             try:
                 if timeout is not None:
+                    # Past the timeout the running statement is interrupted (_execute) and all is rolled back.
                     result = await asyncio.wait_for(work(tx), timeout)
                 else:
                     result = await work(tx)
-            except BaseException:
+            except BaseException as exc:
                 await self._rollback(conn)
+                if isinstance(exc, asyncio.TimeoutError) and timeout is not None:
+                    raise WriteTimeoutError(f"the write ran longer than {timeout:g} s; it was interrupted and rolled "
+                                            "back", engine=self.name, original=exc) from None
                 raise
             try:
                 await self._raw(conn, "COMMIT")
