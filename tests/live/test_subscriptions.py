@@ -97,6 +97,47 @@ async def test_personal_data_is_masked_in_events_as_in_queries(live: Live) -> No
         assert seen_by_district["changes"]["entity"]["phone"] == "13912345678"
 
 
+LIFECYCLE_BOARD = """subscription($area: ID!) { demandBoard(areaId: $area) {
+  kind label entityId demandStatus projectStatus fields entity { id ... on Project { name projectStatus: status } } } }"""
+UPSERT_PROJECTS = """mutation($items: [ProjectUpsertInput!]!) { upsertProjects(partner: "acme", items: $items) { created ids } }"""
+START = """mutation($id: ID!) { startProject(projectId: $id) { status } }"""
+COMPLETE = """mutation($id: ID!) { completeProject(projectId: $id, note: "助餐点已开放") { status } }"""
+
+
+async def test_the_board_follows_a_project_through_its_lifecycle(live: Live) -> None:
+    """A project listed, claimed, started, completed and a demand published and cancelled: each move is
+    a board event with the status typed as ProjectStatus or DemandStatus (the other null); a rename is
+    not a move."""
+    async with live.ws({"apiKey": live.key("community", ["area:c1"])}) as ws:
+        await subscribed(live, ws, "b", LIFECYCLE_BOARD, {"area": "area:c1"})
+        listed = await live.gql(UPSERT_PROJECTS, {"items": [{"externalId": "p-meal", "name": "老年助餐", "status": "LISTED",
+                                                             "regionId": "area:c1"}]})
+        [project] = listed["data"]["upsertProjects"]["ids"]
+        assert (await live.gql(CLAIM, {"item": project, "by": "unit:u1"}))["data"]["claim"]["status"] == "CLAIMED"
+        assert (await live.gql(START, {"id": project}))["data"]["startProject"]["status"] == "IN_PROGRESS"
+        assert (await live.gql(COMPLETE, {"id": project}))["data"]["completeProject"]["status"] == "COMPLETED"
+        renamed = await live.gql(UPSERT_PROJECTS, {"items": [{"externalId": "p-meal", "name": "老年助餐点", "status": "COMPLETED"}]})
+        assert "errors" not in renamed, renamed
+        demand = {"externalId": "d-meal", "name": "助餐志愿者", "publisherId": "area:c1", "categoryIds": ["cat:a"]}
+        published = await live.gql(UPSERT_DEMANDS, {"items": [{**demand, "status": "PUBLISHED"}]})
+        [demand_id] = published["data"]["upsertDemands"]["ids"]
+        cancelled = await live.gql(UPSERT_DEMANDS, {"items": [{**demand, "status": "CANCELLED"}]})
+        assert "errors" not in cancelled, cancelled
+        events = [e["demandBoard"] for e in await ws.events("b", 6)]
+        await ws.quiet("b")
+    assert [(e["kind"], e["label"], e["entityId"]) for e in events] == [("CREATED", "Project", project)] + [
+        ("UPDATED", "Project", project)] * 3 + [("CREATED", "Demand", demand_id), ("UPDATED", "Demand", demand_id)]
+    # each event carries the status read with its batch: the one it moved to, or a later one when the
+    # next commit was already in when the batch was read — never an earlier one
+    order = ["LISTED", "CLAIMED", "IN_PROGRESS", "COMPLETED"]
+    seen = [e["projectStatus"] for e in events[:4]]
+    assert all(e["demandStatus"] is None for e in events[:4]) and seen[-1] == "COMPLETED", events
+    assert all(order.index(s) >= i for i, s in enumerate(seen)), seen
+    assert events[3]["entity"]["projectStatus"] == "COMPLETED"
+    assert [e["projectStatus"] for e in events[4:]] == [None, None] and events[-1]["demandStatus"] == "CANCELLED"
+    assert events[4]["demandStatus"] in ("PUBLISHED", "CANCELLED") and events[-1]["entity"] == {"id": demand_id}
+
+
 async def test_events_arrive_in_commit_order_once_each(live: Live) -> None:
     async with live.ws() as ws:
         await subscribed(live, ws, "c", CHANGES, {"labels": ["Demand"]})
