@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from cobuild.analyst.web import analyst_routes
 from cobuild.config import Settings
@@ -24,6 +24,7 @@ from cobuild.graph.migrate import applied_version
 from cobuild.graph import model
 from cobuild.http.cors import CorsMiddleware
 from cobuild.http.view import GraphQLView
+from cobuild.live.protocol import LiveWebSockets
 from cobuild.logs import configure_logging
 from cobuild.middleware import TrustMiddleware, error_response
 from cobuild import observe
@@ -32,12 +33,14 @@ from cobuild.schema.context import Context
 from cobuild.web.pages import static_routes
 
 
-class CobuildGraphQL(GraphQLView):
-    """The GraphQL-over-HTTP view (:mod:`cobuild.http.view`) with cobuild's per-request context."""
+class CobuildGraphQL(LiveWebSockets, GraphQLView):
+    """The GraphQL-over-HTTP view (:mod:`cobuild.http.view`) with cobuild's per-request context, and
+    subscriptions over WebSocket on the same path (:mod:`cobuild.live.protocol`)."""
 
     def __init__(self, engine: GraphEngine, settings: Settings, **kwargs: Any) -> None:
         super().__init__(build_schema(), settings, **kwargs)
         self.engine = engine
+        self.setup_live(engine, settings)
 
     async def execute_params(self, request: Any, params: Any, media: str) -> Any:
         with request_timeout(self.settings.query_timeout_s):  # bounds every mutation's unit of work too
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
             with contextlib.suppress(EngineError):  # start anyway; /readyz says 503 until it is back
                 await engine.open()
         yield
+        await graphql.live_hub.close()
         if owns_engine:
             await engine.close()
         if obs.metrics is not None and obs.metrics.multiprocess:  # this worker's live gauges end with it
@@ -94,7 +98,7 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     graphql = CobuildGraphQL(engine, settings)
     # /graphql takes every method: the view answers 405 METHOD_NOT_ALLOWED in a GraphQL-shaped body itself
     routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql),
-              *static_routes(graphql.assets)]
+              WebSocketRoute("/graphql", graphql), *static_routes(graphql.assets)]  # subscriptions: cobuild.live
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it

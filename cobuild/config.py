@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     change_prune_interval_s: float = Field(3600.0, ge=0, description="Prune-on-write: at most once per this many seconds per process, after a committed mutation (0 = after every one); `cobuild changes prune` prunes on demand")
     idempotency_ttl_s: float = Field(86_400.0, gt=0, description="How long an idempotency key (Idempotency-Key header or clientMutationId) keeps its first answer for retries")
     max_upsert_items: int = Field(500, ge=1, le=10_000, description="Most items one batch upsert accepts → VALIDATION naming the limit")
+    # --- live subscriptions (issue #12 part 1): WebSocket graphql-transport-ws on /graphql -----------
+    live_poll_interval_s: float = Field(1.0, gt=0, le=60, description="How often each service process reads the change feed for its subscribers (one statement per interval, shared by all of them); a commit in the same process wakes the reader at once")
+    live_max_connections: int = Field(1000, ge=0, description="Open WebSocket connections per process; one more is closed with 1013 (try again later); 0 = subscriptions off")
+    live_max_subscriptions: int = Field(20, ge=1, le=1000, description="Active subscriptions per WebSocket connection → error TOO_MANY_SUBSCRIPTIONS for the next one")
+    live_keepalive_s: float = Field(15.0, ge=0, description="Seconds between the server's protocol `ping` messages on an idle WebSocket (0 = none); credentials are re-checked then")
+    live_init_timeout_s: float = Field(10.0, gt=0, description="Seconds a new WebSocket has to send `connection_init` → close 4408")
+    live_queue_events: int = Field(5000, ge=10, description="Events buffered per subscription for a slow client; beyond it the subscription ends with SUBSCRIBER_TOO_SLOW (resume with changesSince)")
 
     @field_validator("neo4j_uri")
     @classmethod

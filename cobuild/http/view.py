@@ -184,6 +184,10 @@ class GraphQLView(GraphQL):
             if chosen is None and operations:
                 raise RequestRefused(400, "OPERATION_NOT_FOUND", f"`operationName` {operation_name!r} names no operation "
                                      f"in the document (it holds {', '.join(names)})", legacy_status=200, operations=names)
+        if chosen is not None and chosen.operation == AstOperationType.SUBSCRIPTION:
+            raise RequestRefused(400, "WEBSOCKET_REQUIRED", "subscriptions run over WebSocket on this path (protocol "
+                                 "graphql-transport-ws, docs/live.md); over HTTP, page the change feed with changesSince",
+                                 legacy_status=200)
         if chosen is not None and chosen.operation != AstOperationType.QUERY and method == "GET":
             raise _get_mutation(chosen.operation.value)
 

@@ -14,6 +14,7 @@ from cobuild.schema.entities import EntityQuery
 from cobuild.schema.errors import ErrorCodes
 from cobuild.schema.feed import FeedQuery
 from cobuild.schema.filters import bi
+from cobuild.schema.live import Subscription
 from cobuild.schema.mutations import Mutation
 from cobuild.schema.questions import QuestionQuery
 from cobuild.schema.search import SearchQuery
@@ -33,4 +34,5 @@ SCALARS = {
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes, QueryLimits], scalar_overrides=SCALARS)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes, QueryLimits],
+                             scalar_overrides=SCALARS)

@@ -69,3 +69,10 @@ class ErrorCodes(SchemaExtension):
         ctx = self.execution_context.context
         request_id = getattr(ctx, "request_id", "") or ""
         result.errors = [classify(e, request_id) for e in result.errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription leaves with codes too (``on_operation`` sees none of them)."""
+        if getattr(result, "errors", None):
+            request_id = getattr(self.execution_context.context, "request_id", "") or ""
+            result.errors = [classify(e, request_id) for e in result.errors]
+        yield
