@@ -114,6 +114,9 @@ def arg_types(field: Any) -> dict[str, str]:
     return {a: str(arg.type) for a, arg in field.args.items()}
 
 
+# Hundreds of requests (every String/ID path of every root field, connection filters included): minutes on
+# a loaded 2-core machine, beyond pytest-timeout's 300 s default — an explicit budget of its own.
+@pytest.mark.timeout(1200)
 async def test_injection_through_every_string_argument(app_client: httpx.AsyncClient, seeded: GraphEngine) -> None:
     http = app_client
     schema = await fetch_schema(lambda q: http.post("/graphql", json={"query": q}))
