@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from cobuild.errors import ClientSafeError, ValidationError
-from cobuild.graph import changes, model
+from cobuild.graph import changes, model, tallies
 from cobuild.graph.cypher import Params, Statement, name
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.export import ADMIN_TYPES, ARRAY_DELIMITER
@@ -400,6 +400,10 @@ async def run_import(engine: GraphEngine, source: Path, *, batch_size: int = DEF
             progress(path.name, path.stat().st_size, committed, report.batches)
         if fail_after is not None and report.batches >= fail_after and path != files[-1]:
             raise RuntimeError(f"import interrupted after {report.batches} batches (injected)")
+    # The per-community facts of the roll-ups, recounted from what is now in the store: relationships
+    # arrive in later batches than the records they join, so one recount at the end beats following
+    # every batch. Until then the roll-ups count what the tallies held before the import.
+    await tallies.rebuild(engine)
     return report
 
 
