@@ -30,9 +30,9 @@ class Operation:
 W0 = Operation("W0", "floor: `{ __typename }` — HTTP + auth + GraphQL, no graph statement (reference, no target)",
                "__typename", "query W0Floor { __typename }", variants=[{}])
 
-W1 = Operation("W1", "community page: community + co-builders with types and pairing dates", "coBuilders", """
+W1 = Operation("W1", "community page: community + co-builders with types and pairing dates", "communityCoBuilders", """
 query W1CommunityPage($id: ID!) {
-  coBuilders(communityId: $id, includeCompounds: true, status: ACTIVE) {
+  communityCoBuilders(communityId: $id, includeCompounds: true, status: ACTIVE) {
     area { id name level communityType }
     unitCount
     items { unit { id name unitType sector } via { id name level } since pairingId forms }

@@ -17,15 +17,17 @@ tripped it (``limit``, ``actual``), never a 500:
                             id, see :mod:`cobuild.http.persisted`, are admitted)
 =========================== ===================================================================
 
-**Cost.** Every field costs 1. A field that pages — the query passes ``first``/``last``, it returns
-a ``…Connection`` type, or the schema gives it a ``first``/``last`` argument — multiplies the cost of
-its selection by its page size: the ``first``/``last`` value (literal or variable, at most
-``COBUILD_MAX_PAGE_SIZE``), else the argument's default, else ``COBUILD_DEFAULT_PAGE_SIZE`` (20).
-Plain lists without paging arguments (question results bounded by their own arguments) count once. The ``edges``/``nodes`` lists inside a
-connection do not multiply again. So ``units(first: 100) { edges { node { communities(first: 100)
-{ edges { node { name } } } } } }`` costs about 1 + 100 × (3 + 100 × 4) ≈ 40,000 and is refused,
-while the same query with default pages costs about 1,700. Fragments are costed once per type
-(memoised), so fragment fan-out cannot blow up the analysis.
+**Cost.** Every field costs 1. A connection (a field returning a ``…Connection`` type) multiplies
+the cost of its ``edges`` and ``nodes`` by its page size — the ``first``/``last`` value (literal or
+variable, at most ``COBUILD_MAX_PAGE_SIZE``), else the argument's default, else
+``COBUILD_DEFAULT_PAGE_SIZE`` (20); its ``totalCount`` and ``pageInfo`` count once. Another field
+that pages (it takes ``first``/``last``, e.g. ``search``) multiplies its whole selection the same way.
+To-one fields (``parent``, ``employer``, ``publisher`` …) and plain lists without paging arguments
+(question results bounded by their own arguments) count once. So ``adminArea(id: …) { parent {
+parent { parent { name } } } }`` costs 5; ``units(first: 100) { edges { node { children(first: 100)
+{ edges { node { name } } } } } }`` costs 1 + 100 × (2 + (1 + 100 × 3)) = 30,301 and is refused,
+while the same query with default pages costs 1 + 20 × (2 + (1 + 20 × 3)) = 1,261. Fragments are
+costed once per type and page size (memoised), so fragment fan-out cannot blow up the analysis.
 
 The checks run before validation (validation itself costs CPU on hostile documents); tokens and the
 allow-list are checked before parsing. Limits come from ``info.context.settings``.
@@ -204,8 +206,11 @@ class _Analyzer:
             return fallback
         return self.schema.get_type(name) or fallback
 
-    def selection(self, sel: SelectionSetNode | None, parent: GraphQLNamedType | None, level: int) -> tuple[int, int]:
-        """(depth below, cost at multiplier 1) of a selection set whose fields sit at ``level``."""
+    def selection(self, sel: SelectionSetNode | None, parent: GraphQLNamedType | None, level: int,
+                  page: int = 1) -> tuple[int, int]:
+        """(depth below, cost at multiplier 1) of a selection set whose fields sit at ``level``;
+        ``page``: the page size of the connection this is the selection of (multiplies only its
+        ``edges`` and ``nodes``)."""
         if sel is None:
             return 0, 0
         if level > self.limits.max_depth:
@@ -217,30 +222,40 @@ class _Analyzer:
                 if fname.startswith("__"):  # introspection: bounded by the lexical nesting check
                     continue
                 fdef = self._field_def(parent, fname)
-                child_d, child_c = self.selection(s.selection_set, get_named_type(fdef.type) if fdef else None, level + 1)
+                child_type = get_named_type(fdef.type) if fdef else None
+                if _is_connection(child_type):
+                    child_d, child_c = self.selection(s.selection_set, child_type, level + 1, self._page(s, parent, fdef))
+                    field_cost = 1 + child_c
+                else:
+                    child_d, child_c = self.selection(s.selection_set, child_type, level + 1)
+                    field_cost = 1 + (1 if _is_connection(parent) else self._page(s, parent, fdef)) * child_c
                 depth = max(depth, 1 + child_d)
-                cost += 1 + self._page(s, parent, fdef) * child_c
+                cost += field_cost * (page if fname in ("edges", "nodes") and _is_connection(parent) else 1)
             elif isinstance(s, InlineFragmentNode):
                 cond = s.type_condition.name.value if s.type_condition else None
-                d, c = self.selection(s.selection_set, self._type(cond, parent), level)
+                d, c = self.selection(s.selection_set, self._type(cond, parent), level, page)
                 depth, cost = max(depth, d), cost + c
             elif isinstance(s, FragmentSpreadNode):
-                d, c = self.spread(s.name.value, level)
+                d, c = self.spread(s.name.value, level, page)
                 depth, cost = max(depth, d), cost + c
         return depth, cost
 
-    def spread(self, name: str, level: int) -> tuple[int, int]:
+    def spread(self, name: str, level: int, page: int = 1) -> tuple[int, int]:
         frag = self.fragments.get(name)
         if frag is None or name in self._stack:  # unknown or cyclic: validation reports it
             return 0, 0
-        key = (name, str(level))
+        key = (name, f"{level}:{page}")
         if key not in self._memo:
             self._stack.add(name)
             try:
-                self._memo[key] = self.selection(frag.selection_set, self._type(frag.type_condition.name.value, None), level)
+                self._memo[key] = self.selection(frag.selection_set, self._type(frag.type_condition.name.value, None), level, page)
             finally:
                 self._stack.discard(name)
         return self._memo[key]
+
+
+def _is_connection(t: GraphQLNamedType | None) -> bool:
+    return t is not None and t.name.endswith("Connection")
 
 
 def _count_aliases(doc: DocumentNode) -> int:

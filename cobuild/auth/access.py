@@ -124,6 +124,22 @@ class ReadScope:
             return f"CASE WHEN {ref} IS NULL THEN NULL ELSE {mask} END"
         return f"CASE WHEN {ref} IS NULL OR {cond} THEN {ref} ELSE {mask} END"
 
+    def project_any(self, var: str, label_names: Sequence[str], prop: str, params: Params) -> str:
+        """``var.prop`` for a variable bound to a node of any of ``label_names`` (one unlabeled match):
+        masked, as :meth:`project` does, when the node is of a label for which the property is
+        personal — told by its id prefix, since the label is not known in the statement."""
+        ref = f"{var}.{name(prop)}"
+        personal = [lab for lab in label_names if prop in self.personal(lab)]
+        if not personal:
+            return ref
+        cond = self.entitled(var, personal[0], params)
+        if cond == "true":
+            return ref
+        mask = params.add([MASK] if model.label(personal[0]).prop(prop).is_list else MASK)
+        is_personal = " OR ".join(f"{var}.`id` STARTS WITH {params.add(model.label(lab).id_prefix + ':')}" for lab in personal)
+        keep = f"NOT ({is_personal})" if cond == "false" else f"NOT ({is_personal}) OR {cond}"
+        return f"CASE WHEN {ref} IS NULL OR {keep} THEN {ref} ELSE {mask} END"
+
     def filter_ref(self, var: str, label_name: str, prop: str, params: Params) -> str | None:
         """A ``where`` on a personal property filters only rows the principal may see unmasked:
         returns the guard to AND with the condition (None: no guard)."""

@@ -4,24 +4,30 @@ Contract (used by the entity connections and by the network questions):
 
 ``plan_entity(selection, label_name) -> EntityPlan``
     What to fetch for one entity: the scalar properties selected (``id`` always) and, per response
-    key (alias), each relationship field with its edge properties, its per-label node plans, its
-    ``where`` and ``orderBy`` and ``first``. ``@skip``/``@include`` are applied and fragments merged
-    (spec §CollectFields); a fragment applies when its type condition is the label or one of its
-    interfaces (``Node``, ``Entity``, ``Actor``). ``selection`` is a list of Strawberry selection
-    nodes (``info.selected_fields`` shape), e.g. from :func:`selection_of`.
+    key (alias), each relationship, side or page field (:mod:`cobuild.graph.fields`) as a
+    :class:`RelPlan`: its mode (connection, to-one, ``…Link``), its per-label node plans, ``where``,
+    ``orderBy`` (else the natural order, :data:`NATURAL_ORDER`), ``first``, ``after``, and whether
+    items or only ``totalCount`` were asked for. ``@skip``/``@include`` are applied and fragments
+    merged (spec §CollectFields); a fragment applies when its type condition is the label or one of
+    its interfaces (``Node``, ``Entity``, ``Actor``). ``selection`` is a list of Strawberry selection
+    nodes (``info.selected_fields`` shape), e.g. from :func:`selection_of`. Plans are plain data, kept
+    apart from the Strawberry objects, so another executor can run the same plan.
 
 ``project_entity(selection, label_name, var, params, vars, carry, dialect) -> (clauses, map_expr)``
     ``var`` is bound (by the caller's MATCH/WITH) to a node of ``label_name``. ``clauses`` are
-    appended after that; each nested relationship becomes
-    ``OPTIONAL MATCH (var)-[e:R]->(m:L) [WHERE …]`` … ``WITH <carry>, var, …, collect(CASE WHEN m IS
-    NULL THEN NULL ELSE {…} END) AS c`` — every WITH carries the names in ``carry`` (plus ``var``),
-    so the caller keeps its own variables. ``map_expr`` is a Cypher map for ``var`` to put in RETURN
-    or ``collect``. The map's keys: property names; ``r_<alias>`` for relationship fields holding
-    ``{<OtherLabel>: [{<edge props>, node: {…}}]}`` (one list per label at the other end, in no
-    particular order; sorting by ``orderBy`` and slicing to ``first`` happen in Python when the
-    field resolves). Pass the map to ``cobuild.resolvers.entities.entity_from_row(label_name, map)``
-    and nested fields resolve from it with no further statements. ``selection`` may also be an
-    :class:`EntityPlan`. An empty/None selection projects ``{id}``.
+    appended after that; a relationship field becomes ``OPTIONAL MATCH (var)-[e:R]->(m:L) [WHERE
+    <where, scope, after>]`` … ``WITH <carry>, var, …, collect(CASE WHEN m IS NULL THEN NULL ELSE {…}
+    END) AS c, count(m) AS t``; a side or page field walks its prefix on its own, then one
+    ``OPTIONAL MATCH`` for the member step and the hops, and counts ``DISTINCT`` nodes. Every WITH
+    carries the names in ``carry`` (plus ``var``), so the caller keeps its own variables.
+    ``map_expr`` is a Cypher map for ``var`` to put in RETURN or ``collect``. Its keys: property
+    names; ``r_<alias>`` for relationship fields holding ``{<OtherLabel>: [{<edge props> | via, edge,
+    node: {…}}]}`` (in no particular order) and ``r_<alias>#total`` for a connection's count. Sorting
+    by ``orderBy``, dropping what precedes the cursor exactly, merging a node's rows and slicing to
+    ``first`` happen in Python (:func:`rel_page`, :func:`rel_one`) when the field resolves. Pass the
+    map to ``cobuild.resolvers.entities.entity_from_row(label_name, map)`` and nested fields resolve
+    from it with no further statements. ``selection`` may also be an :class:`EntityPlan`. An
+    empty/None selection projects ``{id}``.
 
 ``selection_of(info, path) -> list[Selection] | None``
     The merged sub-selection of a nested field of the current root field, following field names (or
@@ -35,8 +41,9 @@ LadybugDB trap for callers: ``WITH … ORDER BY … LIMIT`` followed directly by
 grouping key (``WITH collect(x) AS page``) ignores the ORDER BY; keep a grouping key or return rows.
 
 Values only travel as parameters; labels, types and property keys pass :func:`cypher.name`; the
-only other keys in the text are ``node`` and ``r_<alias>`` where the alias is a GraphQL name
-(checked against the GraphQL name grammar, so it cannot carry a quote).
+only other keys in the text are ``node``, ``via``, ``edge`` and ``r_<alias>`` /
+``r_<alias>#total`` where the alias is a GraphQL name (checked against the GraphQL name grammar, so
+it cannot carry a quote).
 """
 
 from __future__ import annotations
@@ -48,13 +55,13 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 from cobuild.errors import CompileError, ForbiddenError, ValidationError
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, Statement, Vars, name
 from cobuild.graph.model import PropType
-from cobuild.graph import naming
+from cobuild.graph import fields, naming
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
@@ -162,6 +169,47 @@ def plain(value: Any) -> Any:
 # Plans
 # ----------------------------------------------------------------------------------------------
 
+# The order a list takes when the query gives no ``orderBy``: a natural date or name where the label
+# has one, always ``id`` last (implicit). Both engines then return the same JSON. Persons have no
+# natural order that is not personal data (ordering by it would leak it), so they go by id.
+NATURAL_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "AdminArea": (("name", "ASC"),),
+    "FunctionalZone": (("name", "ASC"),),
+    "PartyOrganization": (("name", "ASC"),),
+    "Unit": (("name", "ASC"),),
+    "Person": (),
+    "Pairing": (("since", "ASC"), ("name", "ASC")),
+    "Agreement": (("signedAt", "ASC"), ("name", "ASC")),
+    "Category": (("name", "ASC"),),
+    "Demand": (("publishedAt", "ASC"), ("name", "ASC")),
+    "Resource": (("name", "ASC"),),
+    "Project": (("year", "ASC"), ("name", "ASC")),
+    "MicroWish": (("publishedAt", "ASC"), ("name", "ASC")),
+    "Alliance": (("name", "ASC"),),
+    "Venue": (("name", "ASC"),),
+    "Evaluation": (("year", "ASC"), ("direction", "ASC")),
+    "ServiceRecord": (("date", "ASC"),),
+    "Program": (("name", "ASC"),),
+    "Statistic": (("metric", "ASC"), ("asOf", "ASC")),
+}
+
+
+def natural_order(label_names: Sequence[str]) -> list[tuple[str, str]]:
+    """The default order of a list whose items are of ``label_names`` (see :data:`NATURAL_ORDER`)."""
+    orders = {NATURAL_ORDER.get(lab, ()) for lab in label_names}
+    if len(orders) == 1:
+        return list(orders.pop())
+    if all("name" not in model.label(lab).personal for lab in label_names):
+        return [("name", "ASC")]
+    return []
+
+
+def order_of(order_by: Any, label_names: Sequence[str]) -> list[tuple[str, str]]:
+    """The list's order: ``orderBy`` when given (even ``[]``: by id), else the natural order."""
+    if order_by is None:
+        return natural_order(label_names)
+    return parse_order(order_by, label_names)
+
 
 @dataclass
 class EntityPlan:
@@ -173,21 +221,30 @@ class EntityPlan:
         pad = " " * indent
         lines = [f"{pad}{self.label} {list(self.props)}"]
         for key, rp in self.rels.items():
-            lines.append(f"{pad}  {key}: {rp.field.name} first={rp.first} where={rp.where} order={rp.order_by}")
+            lines.append(f"{pad}  {key}: {rp.field.name} ({rp.mode}) first={rp.first} where={rp.where} order={rp.order_by}")
             for sub in rp.nodes.values():
                 lines.append(sub.print(indent + 4))
         return "\n".join(lines)
 
 
+RelMode = Literal["connection", "one", "link"]
+
+
 @dataclass
 class RelPlan:
+    """One relationship / page field under an entity, by response key. ``mode``: a connection, a
+    to-one field (the node itself) or its ``…Link`` (edge properties + node)."""
+
     key: str
-    field: naming.RelField
+    field: fields.Field
+    mode: RelMode = "connection"
     edge_props: dict[str, None] = field(default_factory=dict)
     nodes: dict[str, EntityPlan] = field(default_factory=dict)
     where: dict[str, Any] | None = None
     order_by: list[tuple[str, str]] = field(default_factory=list)
     first: int = DEFAULT_FIRST
+    after: "Cursor | None" = None
+    items: bool = True  # False: only totalCount was selected
 
 
 def check_first(first: Any) -> int:
@@ -226,6 +283,16 @@ def _applies(label_name: str) -> Any:
     return lambda cond: cond in names
 
 
+def rel_fields_by_name(label_name: str) -> dict[str, tuple[fields.Field, RelMode]]:
+    """GraphQL field name → (field, mode) for every relationship, side, page and link field of a label."""
+    out: dict[str, tuple[fields.Field, RelMode]] = {}
+    for f in fields.fields_of(label_name).values():
+        out[f.name] = (f, "one" if f.kind == "one" else "connection")
+        if f.link_name:
+            out[f.link_name] = (f, "link")
+    return out
+
+
 def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: Iterable[str] = (), depth: int = 0) -> EntityPlan:
     """Plan one entity selection (see the module docstring)."""
     if depth > MAX_DEPTH:
@@ -233,7 +300,7 @@ def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: I
                               field="selection")
     lab = model.label(label_name)
     plan = EntityPlan(label_name)
-    rel_fields = naming.rel_fields(label_name)
+    by_name = rel_fields_by_name(label_name)
     for p in extra_props:
         if p in lab.prop_names:  # callers may ask for a property only some labels have
             plan.props[p] = None
@@ -241,27 +308,46 @@ def plan_entity(selection: Iterable[Any] | None, label_name: str, extra_props: I
     for f in collect_fields(selection, _applies(label_name)):
         if f.name in lab.prop_names:
             plan.props[f.name] = None
-        elif f.name in rel_fields:
+        elif f.name in by_name:
             grouped.setdefault(response_key(f), []).append(f)
-    for key, fields in grouped.items():
-        plan.rels[key] = _plan_rel(key, rel_fields[fields[0].name], fields, depth)
+    for key, sels in grouped.items():
+        rf, mode = by_name[sels[0].name]
+        plan.rels[key] = _plan_rel(key, rf, mode, sels, depth)
     return plan
 
 
-def _plan_rel(key: str, rf: naming.RelField, fields: list[Any], depth: int) -> RelPlan:
+def _plan_rel(key: str, rf: fields.Field, mode: RelMode, sels: list[Any], depth: int) -> RelPlan:
     if not _GQL_NAME.match(key):
         raise CompileError(f"{key!r} is not a GraphQL name")
-    args = plain(fields[0].arguments or {})
-    rp = RelPlan(key, rf, first=check_first(args.get("first")), where=args.get("where") or None)
-    rp.order_by = parse_order(args.get("orderBy"), rf.others)
+    rp = RelPlan(key, rf, mode)
     node_sels: list[Any] = []
-    edge_type = naming.rel_edge_type("", rf.name)
-    for f in fields:
-        for ef in collect_fields(f.selections, lambda cond: cond.endswith(edge_type)):
-            if ef.name == "node":
-                node_sels.extend(ef.selections or ())
-            elif any(p.name == ef.name for p in rf.rel.props):
-                rp.edge_props[ef.name] = None
+    if mode == "connection":
+        args = plain(sels[0].arguments or {})
+        rp.first = check_first(args.get("first"))
+        rp.where = args.get("where") or None
+        rp.order_by = order_of(args.get("orderBy"), rf.others)
+        if args.get("after"):
+            rp.after = decode_cursor(args["after"], rf.others[0], rp.order_by)
+        parts = [p for s in sels for p in collect_fields(s.selections)]
+        rp.items = any(p.name in ("edges", "nodes", "pageInfo") for p in parts)
+        for p in parts:
+            if p.name == "nodes":
+                node_sels.extend(p.selections or ())
+            elif p.name == "edges":
+                for ef in collect_fields(p.selections):
+                    if ef.name == "node":
+                        node_sels.extend(ef.selections or ())
+    elif mode == "one":
+        for s in sels:
+            node_sels.extend(s.selections or ())
+    else:
+        for s in sels:
+            for ef in collect_fields(s.selections):
+                if ef.name == "node":
+                    node_sels.extend(ef.selections or ())
+    # Every edge property is projected (few and small): an item's cursor and its place among equal
+    # nodes depend on them, so they must not change with the selection.
+    rp.edge_props = {p.name: None for p in rf.edge_props}
     order_props = [p for p, _ in rp.order_by]
     for other in rf.others:
         rp.nodes[other] = plan_entity(node_sels, other, order_props, depth + 1)
@@ -334,7 +420,7 @@ def compile_where(
     if depth > MAX_WHERE_DEPTH:
         raise ValidationError(f"`where` is nested too deeply (max {MAX_WHERE_DEPTH} levels)", field="where")
     lab = model.label(label_name)
-    rel_fields = naming.rel_fields(label_name)
+    rel_fields = fields.fields_of(label_name)
     parts: list[str] = []
     for key, value in where.items():
         if value is None:
@@ -363,10 +449,10 @@ def compile_where(
             alts = []
             for other in rf.others:
                 m = vars.new("w")
-                pattern = _pattern(var, rf, "", m, other)
+                pattern, conds = path_pattern(var, rf.path(other), m, params, vars, scope)
                 sub = compile_where(value, other, m, params, vars, depth + 1, scope)
                 visible = scope.rows(m, other, params, vars) if scope is not None else None
-                conds = " AND ".join(c for c in (visible, sub) if c)
+                conds = " AND ".join(c for c in (*conds, visible, sub) if c)
                 alts.append(f"EXISTS {{ MATCH {pattern}" + (f" WHERE {conds}" if conds else "") + " }")
             expr = "(" + " OR ".join(alts) + ")"
             parts.append(expr if kind == "some" else f"NOT {expr}")
@@ -415,11 +501,49 @@ def _prop_ops(prop: model.Prop, ref: str, ops: Any, params: Params, what: str) -
     return out
 
 
-def _pattern(var: str, rf: naming.RelField, edge_var: str, other_var: str, other: str) -> str:
-    rel = f"[{edge_var}:{name(rf.rel.name)}]"
-    if rf.direction == "out":
-        return f"({var})-{rel}->({other_var}:{name(other)})"
-    return f"({var})<-{rel}-({other_var}:{name(other)})"
+def walk_text(w: fields.Walk, edge_var: str = "") -> str:
+    """``-[e:R]->`` / ``<-[:R*0..4]-``: one walk's relationship in Cypher (types from the model)."""
+    rng = f"*{w.min}..{w.max}" if w.var_length else ""
+    rel = f"[{edge_var}:{name(w.rel)}{rng}]"
+    return f"-{rel}->" if w.direction == "out" else f"<-{rel}-"
+
+
+def node_text(var: str, label_name: str | None) -> str:
+    return f"({var}:{name(label_name)})" if label_name else f"({var})"
+
+
+def walk_conditions(w: fields.Walk, node_var: str, edge_var: str, params: Params | None,
+                    levels_param: str | None = None) -> list[str]:
+    """The walk's own filters: area levels on the node reached, property values on its relationship.
+    ``levels_param``: a parameter the caller already holds with ``w.levels`` (a statement that walks
+    the same levels several times passes it once)."""
+    if w.levels and levels_param is None:
+        assert params is not None, "walk_conditions needs params or levels_param for a walk with levels"
+        levels_param = params.add(list(w.levels))
+    conds = [f"{node_var}.`level` IN {levels_param}"] if w.levels else []
+    if w.edge_eq:
+        assert params is not None, "walk_conditions needs params for a walk with edge values"
+        conds += [f"{edge_var}.{name(k)} = {params.add(v)}" for k, v in w.edge_eq]
+    return conds
+
+
+def path_pattern(var: str, walks: Sequence[fields.Walk], end_var: str, params: Params, vars: Vars,
+                 scope: Any = None, edge_var: str = "") -> tuple[str, list[str]]:
+    """One MATCH pattern from ``var`` along ``walks`` to ``end_var`` and its conditions (walk filters,
+    scoped intermediate rows). ``edge_var`` names the last walk's relationship."""
+    text = f"({var})"
+    conds: list[str] = []
+    for i, w in enumerate(walks):
+        last = i == len(walks) - 1
+        nv = end_var if last else vars.new("p")
+        ev = edge_var if last and edge_var else (vars.new("r") if w.edge_eq else "")
+        text += walk_text(w, ev) + node_text(nv, w.label)
+        conds += walk_conditions(w, nv, ev, params)
+        if not last and w.label and scope is not None:
+            visible = scope.rows(nv, w.label, params, vars)
+            if visible:
+                conds.append(visible)
+    return text, conds
 
 
 # ----------------------------------------------------------------------------------------------
@@ -427,10 +551,14 @@ def _pattern(var: str, rf: naming.RelField, edge_var: str, other_var: str, other
 # ----------------------------------------------------------------------------------------------
 
 
-def rel_key(alias: str) -> str:
+def rel_key(alias: str, suffix: str = "") -> str:
+    """The map key of a relationship field's items (``r_<alias>``) or total (``r_<alias>#total``)."""
     if not _GQL_NAME.match(alias):
         raise CompileError(f"{alias!r} is not a GraphQL name")
-    return f"`r_{alias}`"
+    return f"`r_{alias}{suffix}`"
+
+
+TOTAL = "#total"
 
 
 def _dedupe(names: Iterable[str]) -> list[str]:
@@ -448,25 +576,159 @@ def project_plan(
     local: list[str] = []
     for key, rp in plan.rels.items():
         per_label: list[tuple[str, str]] = []
-        for other, sub in rp.nodes.items():
-            e, m = vars.new("e"), vars.new("n")
+        totals: list[str] = []
+        for other in rp.nodes:
             check_order(scope, other, rp.order_by)
-            where = " AND ".join(c for c in (
-                scope.rows(m, other, params, vars) if scope is not None else None,
-                compile_where(rp.where, other, m, params, vars, scope=scope)) if c)
-            clauses.append(f"OPTIONAL MATCH {_pattern(var, rp.field, e, m, other)}" + (f" WHERE {where}" if where else ""))
+        # an Actor/Entity list asking only what every label has is matched once, unlabeled
+        one = _one_match(rp, scope)
+        for other, sub in list(rp.nodes.items())[:1] if one else rp.nodes.items():
             keep = _dedupe([*carry, var, *local])
-            sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect, scope)
-            clauses.extend(sub_clauses)
-            edge_entries = [f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props] + [f"`node`: {sub_map}"]
-            c = vars.new("c")
-            clauses.append(
-                f"WITH {', '.join(keep)}, collect(CASE WHEN {m} IS NULL THEN NULL ELSE {{{', '.join(edge_entries)}}} END) AS {c}"
-            )
-            local.append(c)
-            per_label.append((other, c))
-        entries.append(f"{rel_key(key)}: {{{', '.join(f'{name(o)}: {c}' for o, c in per_label)}}}")
+            if one:
+                rel_clauses, coll, total = _project_any(rp, var, keep, params, vars, scope)
+            else:
+                project = _project_grouped if rp.field.grouped else _project_direct
+                rel_clauses, coll, total = project(rp, other, sub, var, keep, params, vars, dialect, scope)
+            clauses.extend(rel_clauses)
+            local.extend(x for x in (coll, total) if x)
+            if coll:
+                per_label.append((other, coll))
+            if total:
+                totals.append(total)
+        if per_label:
+            entries.append(f"{rel_key(key)}: {{{', '.join(f'{name(o)}: {c}' for o, c in per_label)}}}")
+        if totals:
+            entries.append(f"{rel_key(key, TOTAL)}: {' + '.join(totals)}")
     return clauses, "{" + ", ".join(entries) + "}"
+
+
+def _ref_map(var: str, label_name: str | None) -> str:
+    """A reference to the node ``var`` (id, name and, for areas, level) for an edge's ``via``."""
+    keys = ["id", "name"] + (["level"] if label_name is None or "level" in model.label(label_name).prop_names else [])
+    return "{" + ", ".join(f"{k}: {var}.{name(k)}" for k in keys) + "}"
+
+
+def _project_direct(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: list[str], params: Params, vars: Vars,
+                    dialect: Any, scope: Any) -> tuple[list[str], str | None, str | None]:
+    """Clauses projecting a relationship field's items ending at ``other`` (one row per ``keep`` again
+    at the end), the name of the collected items and the name of their count."""
+    f = rp.field
+    w = f.hops_to(other)[0]
+    m, e = vars.new("n"), vars.new("e")
+    conds = walk_conditions(w, m, e, params) + [
+        scope.rows(m, other, params, vars) if scope is not None else None,
+        compile_where(rp.where, other, m, params, vars, scope=scope)]
+    where = " AND ".join(c for c in conds if c)
+    clauses = [f"OPTIONAL MATCH ({var}){walk_text(w, e)}{node_text(m, other)}" + (f" WHERE {where}" if where else "")]
+    item = None
+    if rp.items:
+        sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, e, m], dialect, scope)
+        clauses.extend(sub_clauses)
+        item = "{" + ", ".join([*(f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props), f"`node`: {sub_map}"]) + "}"
+    clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=False)
+    return [*clauses, clause], coll, total
+
+
+_ANY_PROPS = {p.name for p in model.COMMON_PROPS} | {"level"}  # what an Actor/Entity reference may ask of any label
+
+
+def _one_match(rp: RelPlan, scope: Any) -> bool:
+    """A relationship field whose other end spans several labels can be matched once, unlabeled, when
+    its selection asks only for properties every label has (plus an area's ``level``), no nested
+    relationships, no filter, and no label there is scoped: one OPTIONAL MATCH instead of one per
+    label (an Actor list like ``claimants`` spans four labels)."""
+    f = rp.field
+    return (len(rp.nodes) > 1 and not f.grouped and rp.where is None
+            and not any(model.label(o).scoped for o in f.others)
+            and all(not sub.rels and set(sub.props) <= _ANY_PROPS for sub in rp.nodes.values()))
+
+
+def _project_any(rp: RelPlan, var: str, keep: list[str], params: Params, vars: Vars,
+                 scope: Any) -> tuple[list[str], str | None, str | None]:
+    """:func:`_project_direct` with the other end unlabeled (see :func:`_one_match`); personal
+    properties are masked by the node's id prefix (:meth:`ReadScope.project_any`)."""
+    f = rp.field
+    w = f.hops[0]
+    m, e = vars.new("n"), vars.new("e")
+    props = list(dict.fromkeys(p for sub in rp.nodes.values() for p in sub.props))
+    conds = walk_conditions(w, m, e, params)
+    where = " AND ".join(conds)
+    clauses = [f"OPTIONAL MATCH ({var}){walk_text(w, e)}({m})" + (f" WHERE {where}" if where else "")]
+    node = "{" + ", ".join(f"{name(p)}: " + (scope.project_any(m, f.others, p, params) if scope is not None else f"{m}.{name(p)}")
+                           for p in props) + "}"
+    item = "{" + ", ".join([*(f"{name(p)}: {e}.{name(p)}" for p in rp.edge_props), f"`node`: {node}"]) + "}" if rp.items else None
+    clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=False)
+    return [*clauses, clause], coll, total
+
+
+def _collect(rp: RelPlan, m: str, item: str | None, keep: list[str], params: Params, vars: Vars,
+             distinct: bool) -> tuple[str, str | None, str | None]:
+    """The ``WITH`` that ends a relationship field: its items (``item`` per row of ``m``, those before
+    the cursor left out) and, for a connection, its count — back to one row per ``keep``."""
+    coll = total = None
+    outputs: list[str] = []
+    if item is not None:
+        coll = vars.new("c")
+        if rp.after is None:
+            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL ELSE {item} END) AS {coll}")
+        else:  # `after` keeps what follows the cursor (and its own key: several items may share a node)
+            after = _after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
+            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
+    if rp.mode == "connection":
+        total = vars.new("t")
+        outputs.append(f"count({'DISTINCT ' if distinct else ''}{m}) AS {total}")
+    return f"WITH {', '.join(keep)}, {', '.join(outputs)}", coll, total
+
+
+def _project_grouped(rp: RelPlan, other: str, sub: EntityPlan, var: str, keep: list[str], params: Params, vars: Vars,
+                     dialect: Any, scope: Any) -> tuple[list[str], str | None, str | None]:
+    """A side or page field: the ``prefix`` walk on its own (``WITH`` per area of the subtree: LadybugDB
+    plans a var-length segment followed by hops badly), then the member step and the hops in one
+    ``OPTIONAL MATCH``, collected as ``{via, edge, node}`` rows and counted (``count(DISTINCT)``) in
+    the statement; Python merges the rows of one node — the members that reach it become its
+    ``via``, the first of their links its edge properties."""
+    f = rp.field
+    clauses: list[str] = []
+    prev, prev_label = var, f.owner
+    for w in f.prefix:
+        x = vars.new("x")
+        conds = walk_conditions(w, x, "", params) + ([scope.rows(x, w.label, params, vars)] if w.label and scope else [])
+        where = " AND ".join(c for c in conds if c)
+        clauses.append(f"OPTIONAL MATCH ({prev}){walk_text(w)}{node_text(x, w.label)}" + (f" WHERE {where}" if where else ""))
+        clauses.append(f"WITH {', '.join(_dedupe([*keep, x]))}")
+        prev, prev_label = x, w.label
+    walks = ((f.member,) if f.member else ()) + f.hops_to(other)
+    m = vars.new("n")
+    text, conds = f"({prev})", []
+    via_var, via_label = (prev, prev_label) if f.via == fields.MEMBER and not f.member else (None, None)
+    edge_var = ""
+    for i, w in enumerate(walks):
+        last = i == len(walks) - 1
+        nv = m if last else vars.new("y")
+        hop = i - (1 if f.member else 0)
+        ev = vars.new("e") if not w.var_length and ((hop >= 0 and hop == f.edge_hop) or w.edge_eq) else ""
+        if hop >= 0 and hop == f.edge_hop:
+            edge_var = ev
+        text += walk_text(w, ev) + node_text(nv, w.label)
+        conds += walk_conditions(w, nv, ev, params)
+        if w.label and scope is not None:
+            conds.append(scope.rows(nv, w.label, params, vars))
+        if (f.via == fields.MEMBER and f.member and i == 0) or (isinstance(f.via, int) and hop == f.via):
+            via_var, via_label = nv, w.label
+    conds.append(compile_where(rp.where, other, m, params, vars, scope=scope))
+    where = " AND ".join(c for c in conds if c)
+    clauses.append(f"OPTIONAL MATCH {text}" + (f" WHERE {where}" if where else ""))
+    live = [x for x in (via_var, edge_var) if x and x not in keep]
+    entries = ([f"via: {_ref_map(via_var, via_label)}"] if via_var else []) + (
+        [f"edge: {{{', '.join(f'{name(p)}: {edge_var}.{name(p)}' for p in rp.edge_props)}}}"] if edge_var and rp.edge_props else [])
+    item = None
+    if rp.items:
+        # a row per (member, node): nodes reached through several members come several times and are
+        # merged in Python (rel_page); one aggregation, not two, is markedly cheaper on LadybugDB
+        sub_clauses, sub_map = project_plan(sub, m, params, vars, [*keep, *live], dialect, scope)
+        clauses.extend(sub_clauses)
+        item = "{" + ", ".join([*entries, f"`node`: {sub_map}"]) + "}"
+    clause, coll, total = _collect(rp, m, item, keep, params, vars, distinct=True)
+    return [*clauses, clause], coll, total
 
 
 def project_entity(
@@ -538,30 +800,48 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def encode_cursor(row: dict[str, Any], order_by: Sequence[tuple[str, str]]) -> str:
-    doc = {"o": [[p, d] for p, d in order_by], "v": [_jsonable(row.get(p)) for p, _ in order_by], "id": row.get("id")}
+@dataclass(frozen=True)
+class Cursor:
+    """A position in an ordered list: the order key values, the node id and — in relationship lists,
+    where one node can be reached by several relationships — the edge's key and which of several
+    items with that same full key it is (1-based)."""
+
+    values: list[Any]
+    id: str
+    edge: str = ""
+    nth: int = 1
+
+
+def encode_cursor(row: dict[str, Any], order_by: Sequence[tuple[str, str]], edge: str = "", nth: int = 1) -> str:
+    doc: dict[str, Any] = {"o": [[p, d] for p, d in order_by], "v": [_jsonable(row.get(p)) for p, _ in order_by], "id": row.get("id")}
+    if edge or nth != 1:
+        doc["e"], doc["k"] = edge, nth
     return base64.urlsafe_b64encode(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str, label_name: str, order_by: Sequence[tuple[str, str]]) -> tuple[list[Any], str]:
+def decode_cursor(cursor: str, label_name: str, order_by: Sequence[tuple[str, str]]) -> Cursor:
     bad = ValidationError("`after` is not a cursor of this list; use an endCursor or edge cursor from the same query", field="after")
     try:
         doc = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
         order = [tuple(x) for x in doc["o"]]
         values = list(doc["v"])
         last_id = doc["id"]
+        edge, nth = doc.get("e", ""), doc.get("k", 1)
     except Exception:  # noqa: BLE001 - any malformed cursor is the client's mistake
         raise bad from None
-    if order != [tuple(x) for x in order_by] or len(values) != len(order) or not isinstance(last_id, str):
+    if (order != [tuple(x) for x in order_by] or len(values) != len(order) or not isinstance(last_id, str)
+            or not isinstance(edge, str) or not isinstance(nth, int) or isinstance(nth, bool) or nth < 1):
         raise bad
     lab = model.label(label_name)
     typed = [None if v is None else to_value(lab.prop(p), v, "after") for (p, _), v in zip(order_by, values)]
-    return typed, last_id
+    return Cursor(typed, last_id, edge, nth)
 
 
-def _after_predicate(var: str, order_by: Sequence[tuple[str, str]], values: list[Any], last_id: str, params: Params) -> str:
-    """Keyset ``(k1, …, id) > cursor`` in the ORDER BY's own sense, NULLs placed as Cypher sorts them."""
-    pred = f"{var}.`id` > {params.add(last_id)}"
+def _after_predicate(var: str, order_by: Sequence[tuple[str, str]], values: list[Any], last_id: str, params: Params,
+                     inclusive: bool = False) -> str:
+    """Keyset ``(k1, …, id) > cursor`` in the ORDER BY's own sense, NULLs placed as Cypher sorts them
+    (``inclusive``: ``>=``, for lists where items after the cursor may share its node)."""
+    pred = f"{var}.`id` {'>=' if inclusive else '>'} {params.add(last_id)}"
     for (prop, direction), v in reversed(list(zip(order_by, values))):
         ref = f"{var}.{name(prop)}"
         if v is None:
@@ -573,6 +853,97 @@ def _after_predicate(var: str, order_by: Sequence[tuple[str, str]], values: list
             same = f"{ref} = {p}"
         pred = f"({after} OR ({same} AND {pred}))"
     return pred
+
+
+# ----------------------------------------------------------------------------------------------
+# Pages of relationship lists (pure: the resolvers wrap them into GraphQL objects)
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One item of a relationship list: the other node's projected map, the relationship's
+    properties, the ``via`` references (side and page fields) and its cursor."""
+
+    node: dict[str, Any]
+    edge: dict[str, Any]
+    via: list[dict[str, Any]]
+    cursor: str = ""
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    has_next: bool
+    has_previous: bool
+    total: int | None
+
+
+def _items(row: dict[str, Any], key: str, f: fields.Field) -> list[Item]:
+    data = row.get(f"r_{key}")
+    if data is None and f"r_{key}{TOTAL}" in row:  # only totalCount was selected
+        return []
+    if data is None:  # not projected: a bug in the caller that fetched this entity
+        raise RuntimeError(f"relationship field {key} was not pre-fetched")
+    if f.grouped:
+        return _grouped_items(data)
+    out: list[Item] = []
+    for _label, entries in data.items():
+        for e in entries or ():
+            if e is not None and e.get("node") is not None:
+                out.append(Item(e["node"], {p.name: e.get(p.name) for p in f.edge_props}, []))
+    return out
+
+
+def _grouped_items(data: dict[str, Any]) -> list[Item]:
+    """Rows ``{via, edge, node}`` merged into one item per node: ``via`` lists the distinct references
+    (by id), ``edge`` is the link of the first of them."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for entries in data.values():
+        for e in entries or ():
+            if e is not None and e.get("node") is not None and e["node"].get("id") is not None:
+                rows.setdefault(e["node"]["id"], []).append(e)
+    out = []
+    for links in rows.values():
+        links.sort(key=lambda x: ((x.get("via") or {}).get("id") or "", json.dumps(x.get("edge") or {}, sort_keys=True, default=str)))
+        via = list({r["id"]: r for r in (x.get("via") for x in links) if r and r.get("id")}.values())
+        edge = next((x["edge"] for x in links if x.get("edge")), {})
+        out.append(Item(links[0]["node"], dict(edge), via))
+    return out
+
+
+def _edge_key(item: Item, f: fields.Field) -> str:
+    return "" if f.grouped or not item.edge else json.dumps({k: _jsonable(v) for k, v in sorted(item.edge.items())},
+                                                             ensure_ascii=False, sort_keys=True, default=str)
+
+
+def rel_page(row: dict[str, Any], key: str, f: fields.Field, order_by: Sequence[tuple[str, str]], first: int,
+             after: Cursor | None) -> Page:
+    """The page of a connection field: its projected items sorted (``order_by``, id, edge), those up to
+    ``after`` dropped, cut to ``first``; ``total`` counts the whole filtered list."""
+    node_key = sort_key(order_by)
+    items = _items(row, key, f)
+    keyed = sorted(((node_key(i.node) + (_edge_key(i, f),), i) for i in items), key=lambda ki: ki[0])
+    out: list[tuple[tuple[Any, ...], Item, int]] = []
+    prev, nth = None, 0
+    for k, i in keyed:
+        nth = nth + 1 if k == prev else 1
+        prev = k
+        out.append((k, i, nth))
+    if after is not None:
+        ck = node_key({**{p: v for (p, _), v in zip(order_by, after.values)}, "id": after.id}) + (after.edge,)
+        out = [(k, i, n) for k, i, n in out if k > ck or (k == ck and n > after.nth)]
+    page = out[:first]
+    for k, i, n in page:
+        i.cursor = encode_cursor(i.node, order_by, k[-1], n)
+    total = row.get(f"r_{key}{TOTAL}")
+    return Page([i for _k, i, _n in page], len(out) > first, after is not None, int(total) if total is not None else len(items))
+
+
+def rel_one(row: dict[str, Any], key: str, f: fields.Field) -> Item | None:
+    """A to-one field's item: the first by id when the data holds several."""
+    items = _items(row, key, f)
+    return min(items, key=lambda i: (i.node.get("id") or "", _edge_key(i, f))) if items else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -612,7 +983,7 @@ def compile_connection(selection: Iterable[Any] | None, label_name: str, args: d
     """One statement for a root connection field: rows ``{node, total?}`` (at most ``first`` + 1 nodes;
     with ``total`` a single row with a null node when the page is empty)."""
     first = check_first(args.get("first"))
-    order_by = parse_order(args.get("orderBy"), [label_name])
+    order_by = order_of(args.get("orderBy"), [label_name])
     params, vars = Params(), Vars()
     n = vars.new("n")
     check_order(scope, label_name, order_by)
@@ -622,8 +993,8 @@ def compile_connection(selection: Iterable[Any] | None, label_name: str, args: d
     conds += [c for c in (visible, where) if c]
     after = args.get("after")
     if after:
-        values, last_id = decode_cursor(after, label_name, order_by)
-        conds.append(_after_predicate(n, order_by, values, last_id, params))
+        cursor = decode_cursor(after, label_name, order_by)
+        conds.append(_after_predicate(n, order_by, cursor.values, cursor.id, params))
     order_sql = ", ".join([f"{n}.{name(p)} {d}" for p, d in order_by] + [f"{n}.`id` ASC"])
     with_total = wants_total(selection)
     clauses: list[str] = []

@@ -1,67 +1,29 @@
 """Every GraphQL name derived from the model, in one place (graphile's ``inflection``).
 
 Labels keep their model name as type name (``Unit``); root list fields are the camelCase plural
-(``units``, ``adminAreas``), single lookups the camelCase singular (``unit``). Relationship fields
-are named from the relationship type: outgoing in camelCase (``LOCATED_IN`` → ``locatedIn``),
-incoming from :data:`INCOMING` (``PART_OF`` → ``parts``, ``CO_BUILDS_WITH`` → ``coBuilders``).
-A new relationship type without an ``INCOMING`` entry gets ``<camel>Inverse``. Name clashes are
-refused at import time with a :class:`~cobuild.errors.ModelError`.
+(``units``, ``adminAreas``), single lookups the camelCase singular (``unit``). Relationship, side
+and page fields are named in one explicit table, :mod:`cobuild.graph.fields` (``PART_OF`` out →
+``parent``, in → ``children``); this module names the types around them: a connection field whose
+edges carry nothing but a cursor reuses the other end's ``<Label>Connection``, one whose edges carry
+relationship properties or ``via`` gets ``<Owner><Field>Connection`` / ``<Owner><Field>Edge``, and
+a to-one field's companion ``<field>Link`` returns ``<Owner><Field>Link``.
 
 This module is database- and Strawberry-free so the compiler can use it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING
 
-from cobuild.errors import ModelError
 from cobuild.graph import model
+
+if TYPE_CHECKING:
+    from cobuild.graph import fields
 
 NODE_INTERFACE = "Node"
 ENTITY_INTERFACE = "Entity"
 ACTOR_INTERFACE = "Actor"
 
-# Incoming field names (the relationship seen from its target).
-INCOMING: dict[str, str] = {
-    "PART_OF": "parts",
-    "OVERLAPS": "overlappedBy",
-    "LOCATED_IN": "locatedHere",
-    "HAS_PARTY_ORG": "owners",
-    "SUBORDINATE_TO": "subordinates",
-    "COVERS": "coveredBy",
-    "MEMBER_OF": "members",
-    "EMPLOYED_BY": "employees",
-    "HOLDS_POSITION": "positionHolders",
-    "REPORTS_TO": "reporters",
-    "PARTY_TO": "parties",
-    "SIGNED": "signers",
-    "FORMALIZES": "formalizedBy",
-    "UNDER": "includes",
-    "PUBLISHES": "publishers",
-    "OFFERS": "offeredBy",
-    "IN_CATEGORY": "categorized",
-    "SUBCATEGORY_OF": "subcategories",
-    "CLAIMED": "claimedBy",
-    "ADDRESSES": "addressedBy",
-    "USES": "usedBy",
-    "BELONGS_TO": "allianceMembers",
-    "OPERATES": "operators",
-    "GAVE": "givenBy",
-    "OF": "evaluationsReceived",
-    "ABOUT": "evaluations",
-    "PERFORMED": "performedBy",
-    "FOR": "serviceRecords",
-    "AT": "servicesAt",
-    "RUNS": "runBy",
-    "PART_OF_PROGRAM": "programParts",
-    "HAS_STATISTIC": "statisticOf",
-    "CO_BUILDS_WITH": "coBuilders",
-    "PAIRED_WITH": "pairedFrom",
-}
-
-# Incoming descriptions' lead words, so "parts" reads "下级(隶属…的反向)".
 _IRREGULAR_PLURALS = {"Person": "persons"}
 
 
@@ -121,9 +83,26 @@ def order_field_enum(label_name: str) -> str:
     return f"{label_name}OrderField"
 
 
-def rel_edge_type(label_name: str, field: str) -> str:
-    """Edge of a relationship field: ``Unit.locatedIn`` → ``UnitLocatedInEdge``."""
-    return f"{label_name}{upper_first(field)}Edge"
+def rel_connection_type(owner: str, f: "fields.Field") -> str:
+    """``AdminArea.children`` → ``AdminAreaChildrenConnection``; a field whose edges carry only a
+    cursor and node reuses the other end's root connection (``UnitConnection``)."""
+    if not rel_has_edge_data(f):
+        return connection_type(other_end_type(f))
+    return f"{owner}{upper_first(f.name)}Connection"
+
+
+def rel_edge_type(owner: str, f: "fields.Field") -> str:
+    if not rel_has_edge_data(f):
+        return connection_edge_type(other_end_type(f))
+    return f"{owner}{upper_first(f.name)}Edge"
+
+
+def rel_link_type(owner: str, f: "fields.Field") -> str:
+    return f"{owner}{upper_first(f.name)}Link"
+
+
+def rel_has_edge_data(f: "fields.Field") -> bool:
+    return bool(f.edge_props) or f.has_via
 
 
 def some_key(field: str) -> str:
@@ -139,65 +118,34 @@ def interfaces_of(label_name: str) -> tuple[str, ...]:
     return (NODE_INTERFACE, ENTITY_INTERFACE) + ((ACTOR_INTERFACE,) if lab.actor else ())
 
 
-Direction = Literal["out", "in"]
-
-
-@dataclass(frozen=True)
-class RelField:
-    """A relationship seen from one label: ``Unit.locatedIn`` = LOCATED_IN, out, to AdminArea/FunctionalZone."""
-
-    name: str
-    rel: model.RelType
-    direction: Direction
-    others: tuple[str, ...]
-
-    @property
-    def zh(self) -> str:
-        return self.rel.zh if self.direction == "out" else f"{self.rel.zh}(反向)"
-
-    @property
-    def en(self) -> str:
-        return self.rel.en if self.direction == "out" else f"Inverse of: {self.rel.en}"
-
-
-@lru_cache(maxsize=None)
-def rel_fields(label_name: str) -> dict[str, RelField]:
-    """Relationship fields of a label, outgoing first, in model order."""
-    lab = model.label(label_name)
-    out: dict[str, RelField] = {}
-    for rel in model.RELATIONSHIPS:
-        targets = tuple(dict.fromkeys(b for a, b in rel.endpoints if a == label_name))
-        if targets:
-            _add(out, lab, RelField(camel(rel.name), rel, "out", targets))
-    for rel in model.RELATIONSHIPS:
-        sources = tuple(dict.fromkeys(a for a, b in rel.endpoints if b == label_name))
-        if sources:
-            _add(out, lab, RelField(INCOMING.get(rel.name, camel(rel.name) + "Inverse"), rel, "in", sources))
-    return out
-
-
-def _add(out: dict[str, RelField], lab: model.NodeLabel, f: RelField) -> None:
-    if f.name in out or f.name in lab.prop_names:
-        raise ModelError(
-            f"GraphQL field {lab.name}.{f.name} ({f.rel.name}, {f.direction}) clashes with another field",
-            "add or change its entry in cobuild/graph/naming.py INCOMING",
-        )
-    out[f.name] = f
-
-
-def other_end_type(others: tuple[str, ...]) -> str:
-    """The GraphQL type at the other end: the label, else ``Actor`` if all are actors, else ``Entity``."""
-    if len(others) == 1:
-        return others[0]
-    if all(model.label(o).actor for o in others):
+def other_end_type(f: "fields.Field") -> str:
+    """The GraphQL type at the other end: the label, else ``Actor`` when all are actors, else ``Entity``."""
+    if len(f.others) == 1:
+        return f.others[0]
+    if all(model.label(o).actor for o in f.others):
         return ACTOR_INTERFACE
     return ENTITY_INTERFACE
 
 
-def enum_type_name(values: tuple[str, ...], owner: str, prop: str) -> str:
-    """``AREA_LEVELS`` → ``AreaLevel``: the model constant's name, singular, in PascalCase."""
+# Enum type names that the constant's name would spell badly or ambiguously.
+ENUM_NAMES = {"MICROWISH_STATUS": "MicroWishStatus", "DIRECTIONS": "EvaluationDirection", "FORMS": "CoBuildingForm"}
+
+
+def enum_constant(values: tuple[str, ...]) -> str | None:
+    """The model constant holding ``values`` (the very tuple)."""
     for const, value in vars(model).items():
         if const.isupper() and value is values:
+            return const
+    return None
+
+
+def enum_type_name(values: tuple[str, ...], owner: str, prop: str) -> str:
+    """``AREA_LEVELS`` → ``AreaLevel``: the model constant's name, singular, in PascalCase
+    (:data:`ENUM_NAMES` overrides a few)."""
+    for const, value in vars(model).items():
+        if const.isupper() and value is values:
+            if const in ENUM_NAMES:
+                return ENUM_NAMES[const]
             words = const.split("_")
             last = words[-1]
             if last.endswith("IES"):
@@ -211,9 +159,3 @@ def enum_type_name(values: tuple[str, ...], owner: str, prop: str) -> str:
     return f"{owner}{upper_first(prop)}"
 
 
-def check_names() -> None:
-    for lab in model.LABELS:
-        rel_fields(lab.name)
-
-
-check_names()

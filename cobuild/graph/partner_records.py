@@ -101,8 +101,8 @@ SPECS: dict[str, Spec] = {s.label: s for s in (
             "Primary location: an area or functional zone (LOCATED_IN {primary: true})", key=(("primary", True),), home=True),
     )),
     Spec("Person", (
-        Ref("memberOfId", "MEMBER_OF", ("PartyOrganization",), "组织关系所在党组织", "Party organisation of membership (MEMBER_OF)",
-            home=True),
+        Ref("partyOrganizationId", "MEMBER_OF", ("PartyOrganization",), "组织关系所在党组织",
+            "Party organisation of membership (MEMBER_OF; Person.partyOrganization)", home=True),
         Ref("employerId", "EMPLOYED_BY", ("Unit",), "工作单位", "Employer (EMPLOYED_BY)", home=True),
     )),
     Spec("Pairing", (
@@ -125,7 +125,7 @@ SPECS: dict[str, Spec] = {s.label: s for s in (
         _categories(required=True, code="CATEGORY_REQUIRED", rule="D3"),
     )),
     Spec("Resource", (
-        Ref("offeredById", "OFFERS", _ACTORS + ("Person",), "提供方", "Offered by: area, party organisation, unit or person",
+        Ref("providerId", "OFFERS", _ACTORS + ("Person",), "提供方", "Provider: area, party organisation, unit or person (OFFERS; Resource.provider)",
             incoming=True, home=True),
         _categories(),
     )),
@@ -133,7 +133,8 @@ SPECS: dict[str, Spec] = {s.label: s for s in (
         Ref("underId", "UNDER", ("Pairing", "Program", "Alliance"), "所属结对、品牌或联盟", "Under a pairing, program or alliance",
             home=True),
         _categories(),
-        Ref("addressesIds", "ADDRESSES", ("Demand",), "回应的需求", "Demands it addresses", many=True),
+        Ref("addressedDemandIds", "ADDRESSES", ("Demand",), "回应的需求", "Demands it addresses (ADDRESSES; Project.addressedDemands)",
+            many=True),
     )),
     Spec("MicroWish", (
         Ref("publisherId", "PUBLISHES", _ACTORS + ("Person",), "发布方", "Publisher: area, party organisation, unit or resident",

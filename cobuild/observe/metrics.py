@@ -26,7 +26,7 @@ metric                                          type      labels
 =============================================== ========= ===============================================
 
 ``code`` is ``OK`` or the first error's ``extensions.code`` (``RATE_LIMITED``, ``TIMEOUT`` …);
-``question`` is a statement's label (``Q1 coBuilders``, ``connection Unit``, ``cypher console``),
+``question`` is a statement's label (``Q1 communityCoBuilders``, ``connection Unit``, ``cypher console``),
 never its text or parameters. Every label is bounded: routes, root fields and codes come from the
 app; client-chosen operation names are kept up to ``COBUILD_METRICS_MAX_OPERATIONS`` per process
 and count as ``(other)`` after that; statement labels up to :data:`MAX_QUESTIONS`.

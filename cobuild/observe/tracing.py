@@ -8,7 +8,7 @@ trace.
 
 What a span carries: the request's method, route, status, GraphQL operation name and type, request
 id, statement count and error codes; a statement span carries its question (the statement's label,
-e.g. ``Q1 coBuilders``), the engine and the mode. Never a statement's text or a parameter value
+e.g. ``Q1 communityCoBuilders``), the engine and the mode. Never a statement's text or a parameter value
 (console statements are text someone typed, values included), and exceptions are recorded by type
 only.
 """

@@ -5,7 +5,8 @@ community and lost every community hanging directly under a district (in the see
 42 demands of 双流区), while ``coverageGaps`` walked straight down and grouped such communities under
 the district. Now Q3 (coverageGaps), Q5 (rollup), Q12 (claimRates), Q13 (unitsWithoutProjects with an
 area), Q2 (unitCommunities) and Q8 (similarCommunities) ask these functions, and a community's figures
-land in the same row in every answer.
+land in the same row in every answer. The walk to the communities is the one ``AdminArea.communities``
+compiles (:data:`cobuild.graph.fields.COMMUNITIES_UNDER`), so the entity field lists what they count.
 
 The clauses are LadybugDB-friendly: each walk stands alone (``OPTIONAL MATCH … WITH``) before the hops
 that follow it, because LadybugDB plans a variable-length segment followed by further hops in one
@@ -16,10 +17,15 @@ from __future__ import annotations
 
 from typing import Sequence
 
-COMMUNITY_LEVELS = ["COMMUNITY", "VILLAGE"]
+from cobuild.graph.compile import node_text, walk_conditions, walk_text
+from cobuild.graph.fields import COMMUNITIES_UNDER
+
+# The walk itself is declared once, in cobuild.graph.fields (COMMUNITIES_UNDER): AdminArea.communities
+# compiles it, and communities_under() below renders the same walk for the network questions.
+COMMUNITY_LEVELS = list(COMMUNITIES_UNDER.levels)
 STREET_LEVELS = ["STREET", "TOWN"]
 # city → district → street → community is three hops; four leaves room for one more level above.
-COMMUNITY_DEPTH = 4
+COMMUNITY_DEPTH = COMMUNITIES_UNDER.max
 # community → compound (小区/院落) → grid (网格) / resident group.
 SUBAREA_DEPTH = 2
 
@@ -50,9 +56,17 @@ def communities_under(root: str, c: str, carry: Sequence[str], levels_param: str
     district's communities, exactly like one under a street; a compound placed directly under a street
     (skipping its community) is not a community and counts nowhere. ``levels_param`` is the parameter
     holding :data:`COMMUNITY_LEVELS`; ``where`` adds a filter on ``c`` (e.g. a community type).
+
+    The walk is :data:`cobuild.graph.fields.COMMUNITIES_UNDER`, rendered by the compiler's own
+    :func:`~cobuild.graph.compile.walk_text` and :func:`~cobuild.graph.compile.walk_conditions` —
+    the walk ``AdminArea.communities`` compiles — standing alone before the hops that follow, as
+    :func:`below` explains.
     """
-    cond = f"{c}.`level` IN {levels_param}" + (f" AND {where}" if where else "")
-    return below(root, c, carry, COMMUNITY_DEPTH, cond)
+    w = COMMUNITIES_UNDER
+    conds = walk_conditions(w, c, "", None, levels_param) + ([where] if where else [])
+    keep = ", ".join(dict.fromkeys([*carry, c]))
+    return (f"OPTIONAL MATCH ({root}){walk_text(w)}{node_text(c, w.label)} WHERE {' AND '.join(conds)} "
+            f"WITH {keep} ")
 
 
 def community_row(c: str, g: str, carry: Sequence[str]) -> str:
@@ -73,7 +87,7 @@ def community_areas(c: str, k: str, carry: Sequence[str]) -> str:
 
     **What belongs to a community**: whatever the community or an area under it published, paired,
     signed or hosts — so the pairing of a compound's party branch (花样年·别样城小区党支部 with
-    社区卫生服务中心党支部) is its community's, as Q1 coBuilders shows by default. (Q12 and Q4/Q17 write
+    社区卫生服务中心党支部) is its community's, as Q1 communityCoBuilders shows by default. (Q12 and Q4/Q17 write
     the same walk, ``(c)<-[:PART_OF*0..SUBAREA_DEPTH]-(…)``, inside the pattern of the hop that follows,
     which measured faster there.)"""
     return below(c, k, carry, SUBAREA_DEPTH)

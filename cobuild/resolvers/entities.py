@@ -12,7 +12,7 @@ from typing import Any
 from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import compile as gc
-from cobuild.graph import model
+from cobuild.graph import fields, model
 
 # label name → Strawberry class, filled by cobuild.schema.entities at import
 TYPES: dict[str, type] = {}
@@ -69,27 +69,43 @@ async def resolve_connection(info: Any, label_name: str, connection_cls: type, e
     total = rows[0].get("total") if rows else 0
     has_next = len(page) > plan.first
     page = page[: plan.first]
-    edges = [edge_cls(cursor=gc.encode_cursor(r, plan.order_by), node=entity_from_row(label_name, r)) for r in page]
+    edges = [edge_cls(row={}, node_row=r, label=label_name, cursor=gc.encode_cursor(r, plan.order_by)) for r in page]
     return connection_cls(
         edges=edges,
-        nodes=[e.node for e in edges],
+        nodes=[entity_from_row(label_name, r) for r in page],
         page_info=page_info_cls(
             has_next_page=has_next,
             has_previous_page=bool(plan.after),
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0]._cursor if edges else None,
+            end_cursor=edges[-1]._cursor if edges else None,
         ),
         total_count=total if plan.with_total else None,
     )
 
 
-def resolve_rel(obj: Any, info: Any, first: Any, order_by: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The pre-fetched edges of a relationship field: sorted by ``orderBy``, cut to ``first``."""
-    data = obj._row.get(f"r_{info.path.key}")
-    if data is None:  # not projected: a bug in the caller that fetched this entity
-        raise RuntimeError(f"relationship field {info.path.key} was not pre-fetched")
-    first = gc.check_first(first)
-    order = [(o["field"], o.get("direction") or "ASC") for o in gc.plain(order_by or [])]
-    items = [(lab, e) for lab, edges in data.items() for e in edges if e is not None]
-    items.sort(key=lambda le: gc.sort_key(order)(le[1]["node"]))
-    return items[:first]
+def resolve_rel_connection(obj: Any, info: Any, f: fields.Field, args: dict[str, Any], connection_cls: type, edge_cls: type,
+                           page_info_cls: type) -> Any:
+    """A relationship connection from what the root field's statement projected: sorted, after the
+    cursor, cut to ``first`` (see :func:`cobuild.graph.compile.rel_page`)."""
+    order = gc.order_of(gc.plain(args.get("orderBy")), f.others)
+    after = args.get("after")
+    cursor = gc.decode_cursor(after, f.others[0], order) if after else None
+    page = gc.rel_page(obj._row, info.path.key, f, order, gc.check_first(args.get("first")), cursor)
+    other = f.others[0]
+    edges = [edge_cls(row=i.edge, node_row=i.node, label=other, cursor=i.cursor, via=i.via) for i in page.items]
+    return connection_cls(
+        edges=edges,
+        nodes=[entity_from_row(other, i.node) for i in page.items],
+        page_info=page_info_cls(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.items[0].cursor if page.items else None,
+            end_cursor=page.items[-1].cursor if page.items else None,
+        ),
+        total_count=page.total,
+    )
+
+
+def rel_one(obj: Any, info: Any, f: fields.Field) -> gc.Item | None:
+    """The item of a to-one field (or its ``…Link``) from what the root field's statement projected."""
+    return gc.rel_one(obj._row, info.path.key, f)

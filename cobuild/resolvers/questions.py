@@ -217,7 +217,7 @@ def q1_co_builders(q: Q, community_id: str, include_compounds: bool, status: str
         f"{uc} WITH c, {item} AS items {ac} "
         f"RETURN {am} AS area, c.`level` AS level, items"
     )
-    return q.statement(text, "Q1 coBuilders")
+    return q.statement(text, "Q1 communityCoBuilders")
 
 
 def shape_co_builders(row: dict[str, Any]) -> dict[str, Any]:
@@ -833,7 +833,7 @@ def q17_reported_members(q: Q, community_id: str) -> Statement:
         f"{mc} WITH c, {item} AS members {ac} "
         f"RETURN {am} AS area, c.`level` AS level, members"
     )
-    return q.statement(text, "Q17 reportedMembers")
+    return q.statement(text, "Q17 communityReportingMembers")
 
 
 def shape_reported(row: dict[str, Any]) -> dict[str, Any]:
@@ -859,7 +859,7 @@ def q20_part_time_members(q: Q, community_id: str) -> Statement:
         f"{mc} {sc} WITH c, {item} AS members {ac} "
         f"RETURN {am} AS area, c.`level` AS level, members"
     )
-    return q.statement(text, "Q20 partTimeCommitteeMembers")
+    return q.statement(text, "Q20 communityPartTimeCommitteeMembers")
 
 
 def shape_part_time(row: dict[str, Any]) -> dict[str, Any]:

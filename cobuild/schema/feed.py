@@ -7,7 +7,6 @@ any entity, compiled into the page's one statement — or null when it is gone o
 """
 
 import datetime as dt
-import enum
 from typing import Annotated, Any, Optional
 
 import strawberry
@@ -17,17 +16,12 @@ from cobuild.graph import model
 from cobuild.resolvers import feed as run
 from cobuild.resolvers.entities import entity_from_row
 from cobuild.schema.entities import Entity, PageInfo
-from cobuild.schema.filters import bi
+from cobuild.schema.filters import bi, enum_for
+from cobuild.schema.refs import EntityLabel
 
-ChangeKind = strawberry.enum(
-    enum.Enum("ChangeKind", {k: k for k in model.CHANGE_KINDS}),  # type: ignore[misc]
-    description=bi("变更类型(RELOADED:整体重新加载,请重新同步)",
-                   "Kind of change (RELOADED: a bulk load replaced data — read the current state again)"),
-)
-EntityLabel = strawberry.enum(
-    enum.Enum("EntityLabel", {lab.name: lab.name for lab in model.LABELS}),  # type: ignore[misc]
-    description=bi("实体类型", "An entity type of the knowledge graph"),
-)
+# The kinds from the model with their terms (cobuild.graph.vocabulary), like every enum of the schema;
+# the entity types are the one EntityLabel of cobuild.schema.refs.
+ChangeKind = enum_for(model.CHANGE_KINDS, model.CHANGE_EVENT.name, model.CHANGE_EVENT.prop("kind"))
 
 
 @strawberry.type(description=bi("一条已提交的变更", "One committed change"))

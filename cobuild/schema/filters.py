@@ -1,12 +1,14 @@
 """Enums, ``where`` filters and ``orderBy`` inputs, generated from the model.
 
 * every ``Prop.enum`` becomes a GraphQL enum named after the model constant (``AREA_LEVELS`` →
-  ``AreaLevel``);
+  ``AreaLevel``), each value described by its 中文 term and English gloss from
+  :mod:`cobuild.graph.vocabulary`;
 * every label gets ``<Label>Where``: one operator object per property (``name: {eq, in, contains,
   startsWith, …}``, ``since: {gte, lt, …}``), ``AND``/``OR`` lists, ``NOT``, and per relationship
-  field ``<field>_some`` / ``<field>_none`` taking the other end's ``Where`` (``Entity``/``Actor``
-  ends take ``EntityWhere``: the properties every label has), e.g.
-  ``units(where: {locatedIn_some: {name: {eq: "海信社区"}}})``;
+  field (relationship, to-one, side and page fields of :mod:`cobuild.graph.fields`)
+  ``<field>_some`` / ``<field>_none`` taking the other end's ``Where`` (``Entity``/``Actor`` ends
+  take ``EntityWhere``: the properties every label has), e.g.
+  ``units(where: {locatedInAreas_some: {name: {eq: "海信社区"}}})``;
 * every label gets ``<Label>Order {field: <Label>OrderField!, direction: SortDirection = ASC}``.
 
 The compiler reads these inputs as plain dicts keyed by their GraphQL names
@@ -20,7 +22,7 @@ from typing import Any, Optional
 
 import strawberry
 
-from cobuild.graph import model
+from cobuild.graph import fields, model, vocabulary
 from cobuild.graph.model import PropType
 from cobuild.graph import naming
 
@@ -60,20 +62,30 @@ def make_input(type_name: str, description: str, fields: list[tuple[str, Any, st
 ENUMS: dict[str, type[enum.Enum]] = {}
 
 
+def described_enum(type_name: str, description: str, values: dict[str, tuple[str, str]]) -> type[enum.Enum]:
+    """A Strawberry enum whose every value carries ``中文 / English``."""
+    e = enum.Enum(type_name, {v: strawberry.enum_value(v, description=bi(zh, en))  # type: ignore[misc]
+                              for v, (zh, en) in values.items()})
+    e.__module__ = _MODULE
+    cls = strawberry.enum(e, name=type_name, description=description)
+    _NS[type_name] = cls
+    return cls
+
+
 def enum_for(values: tuple[str, ...], owner: str, prop: model.Prop) -> type[enum.Enum]:
+    """The GraphQL enum of a model enumeration; value descriptions from :mod:`cobuild.graph.vocabulary`."""
     type_name = naming.enum_type_name(values, owner, prop.name)
     if type_name not in ENUMS:
-        e = enum.Enum(type_name, {v: v for v in values})  # type: ignore[misc]
-        e.__module__ = _MODULE
-        ENUMS[type_name] = strawberry.enum(e, name=type_name, description=bi(prop.zh, prop.en))
-        _NS[type_name] = ENUMS[type_name]
+        const = naming.enum_constant(values)
+        terms = vocabulary.VOCABULARY[const] if const else {v: (v, v) for v in values}
+        ENUMS[type_name] = described_enum(type_name, bi(prop.zh, prop.en), {v: terms[v] for v in values})
     return ENUMS[type_name]
 
 
-@strawberry.enum(description=bi("排序方向", "Sort direction"))
-class SortDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+SortDirection = described_enum("SortDirection", bi("排序方向", "Sort direction"), {
+    "ASC": ("升序(空值在后)", "Ascending (missing values last)"),
+    "DESC": ("降序(空值在前)", "Descending (missing values first)"),
+})
 
 
 for _lab in model.LABELS:
@@ -179,30 +191,29 @@ def order_type_for(others: tuple[str, ...]) -> str:
     return naming.order_type(others[0]) if len(others) == 1 else naming.order_type(naming.ENTITY_INTERFACE)
 
 
-def _where(type_name: str, owner: str, zh: str, en: str, props: tuple[model.Prop, ...], rel_fields: dict[str, naming.RelField]) -> type:
+def _where(type_name: str, owner: str, zh: str, en: str, props: tuple[model.Prop, ...], rel_fields: dict[str, fields.Field]) -> type:
     self_ref = _lazy(type_name)
-    fields: list[tuple[str, Any, str]] = [
+    inputs: list[tuple[str, Any, str]] = [
         ("AND", Optional[list[self_ref]], bi("全部满足", "All of these conditions hold")),
         ("OR", Optional[list[self_ref]], bi("任一满足", "At least one of these conditions holds")),
         ("NOT", Optional[self_ref], bi("不满足", "This condition does not hold")),
     ]
     for p in props:
-        fields.append((p.name, Optional[filter_for(p, owner)], bi(p.zh, p.en)))
+        inputs.append((p.name, Optional[filter_for(p, owner)], bi(p.zh, p.en)))
     for fname, rf in rel_fields.items():
         other = _lazy(where_type_for(rf.others))
-        fields.append((naming.some_key(fname), Optional[other], bi(f"至少一个“{rf.zh}”对象满足", f"Some {fname} node matches ({rf.en})")))
-        fields.append((naming.none_key(fname), Optional[other], bi(f"没有“{rf.zh}”对象满足", f"No {fname} node matches ({rf.en})")))
-    WHERE[owner] = make_input(type_name, bi(f"{zh}筛选条件", f"Filter on {en}"), fields)
+        inputs.append((naming.some_key(fname), Optional[other], bi(f"至少一个“{fname}”对象满足条件({rf.zh})",
+                                                                    f"Some node of {fname} matches ({rf.en})")))
+        inputs.append((naming.none_key(fname), Optional[other], bi(f"没有“{fname}”对象满足条件({rf.zh})",
+                                                                    f"No node of {fname} matches ({rf.en})")))
+    WHERE[owner] = make_input(type_name, bi(f"{zh}筛选条件", f"Filter on {en}"), inputs)
     return WHERE[owner]
 
 
 def _order(owner: str, zh: str, en: str, props: tuple[model.Prop, ...]) -> type:
     field_enum_name = naming.order_field_enum(owner)
-    members = {p.name: p.name for p in props if not p.is_list}
-    fe = enum.Enum(field_enum_name, members)  # type: ignore[misc]
-    fe.__module__ = _MODULE
-    fe = strawberry.enum(fe, name=field_enum_name, description=bi(f"{zh}可排序字段", f"Sortable fields of {en}"))
-    _NS[field_enum_name] = fe
+    fe = described_enum(field_enum_name, bi(f"{zh}可排序字段", f"Sortable fields of {en}"),
+                        {p.name: (p.zh, p.en) for p in props if not p.is_list})
     ns: dict[str, Any] = {
         "__annotations__": {"field": fe, "direction": Optional[SortDirection]},
         "__module__": _MODULE,
@@ -220,5 +231,5 @@ def _order(owner: str, zh: str, en: str, props: tuple[model.Prop, ...]) -> type:
 _where(naming.where_type(naming.ENTITY_INTERFACE), naming.ENTITY_INTERFACE, "实体", "any entity", model.COMMON_PROPS, {})
 _order(naming.ENTITY_INTERFACE, "实体", "any entity", model.COMMON_PROPS)
 for _lab in model.LABELS:
-    _where(naming.where_type(_lab.name), _lab.name, _lab.zh, _lab.en, _lab.all_props, naming.rel_fields(_lab.name))
+    _where(naming.where_type(_lab.name), _lab.name, _lab.zh, _lab.en, _lab.all_props, fields.fields_of(_lab.name))
     _order(_lab.name, _lab.zh, _lab.en, _lab.all_props)

@@ -25,27 +25,15 @@ from cobuild.graph.compile import plain
 from cobuild.graph.rules import Outcome
 from cobuild.resolvers import mutations as run
 from cobuild.schema import upserts
+from cobuild.schema.filters import enum_for
 
 # ------------------------------------------------------------------------------------------------
-# Enums from the model (one Strawberry enum per model tuple)
+# Enums from the model: the entity layer's own enums (filters.enum_for), so each is defined once
 # ------------------------------------------------------------------------------------------------
-_ENUMS: dict[int, Any] = {}
-
-
 def model_enum(values: tuple[str, ...], owner: str, prop_name: str) -> Any:
-    """The GraphQL enum of ``owner.prop_name``'s model values — the entity layer's own enum when it
-    has one (``cobuild.schema.filters.enum_for``), so each enum is defined once in the schema."""
+    """The GraphQL enum of ``owner.prop_name``'s model values: the same enum filters and results use
+    (:func:`cobuild.schema.filters.enum_for`), with its values' 中文 / English descriptions."""
     prop = model.label(owner).prop(prop_name) if owner in model.LABELS_BY_NAME else model.rel(owner).prop(prop_name)
-    try:
-        from cobuild.schema.filters import enum_for
-    except ImportError:  # the entity layer is not there: define it here, under the same name
-        if id(values) not in _ENUMS:
-            from cobuild.graph.naming import enum_type_name
-
-            type_name = enum_type_name(values, owner, prop_name)
-            _ENUMS[id(values)] = strawberry.enum(enum.Enum(type_name, {v: v for v in values}), name=type_name,
-                                                 description=f"{prop.zh} / {prop.en}")
-        return _ENUMS[id(values)]
     return enum_for(values, owner, prop)
 
 

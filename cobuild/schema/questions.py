@@ -3,8 +3,8 @@
 Each field sends ONE statement (:mod:`cobuild.resolvers.questions`): the entity-typed parts of an
 answer (``unit``, ``community``, ``demand`` …) are the generated entity types of
 :mod:`cobuild.schema.entities`, and their nested selections compile into that same statement.
-Lighter references (the area a pairing goes through, a street, a category, a path step's ends)
-are :class:`NodeRef` values: id, label, name, level. ``hubs`` and ``isolatedClusters`` read their
+Lighter references (the areas a pairing goes through, a street, a category, a path step's ends)
+are :class:`~cobuild.schema.refs.NodeRef` values: id, label, name, level; ``via`` is always a list of them. ``hubs`` and ``isolatedClusters`` read their
 projection with one statement and compute in Python (:mod:`cobuild.graph.algorithms`).
 """
 
@@ -14,15 +14,15 @@ from typing import Annotated, Any, Optional
 
 import strawberry
 
-from cobuild.auth.access import MASK
-
 import cobuild.schema.entities  # noqa: F401  (registers the entity types)
 from cobuild.errors import ValidationError
 from cobuild.graph import algorithms as algo
 from cobuild.graph import model
 from cobuild.resolvers import questions as R
 from cobuild.resolvers.entities import TYPES, entity_from_row, run_read
-from cobuild.schema.filters import ENUMS, bi
+from cobuild.schema.filters import ENUMS, bi, described_enum
+from cobuild.schema.refs import NodeRef
+from cobuild.schema.refs import refs as _refs
 
 AdminAreaT = TYPES["AdminArea"]
 UnitT = TYPES["Unit"]
@@ -36,8 +36,22 @@ AllianceT = TYPES["Alliance"]
 EvaluationT = TYPES["Evaluation"]
 PairingStatus = ENUMS["PairingStatus"]
 CommunityType = ENUMS["CommunityType"]
-Direction = ENUMS["Direction"]
 AgreementType = ENUMS["AgreementType"]
+EvaluationDirection = ENUMS["EvaluationDirection"]
+CoBuildingForm = ENUMS["CoBuildingForm"]
+ReportStatus = ENUMS["ReportStatus"]
+ReportType = ENUMS["ReportType"]
+AllianceRole = ENUMS["AllianceRole"]
+
+
+def _enum(cls: Any, value: Any) -> Any:
+    """A stored string as the GraphQL enum (None when missing or not one of its values)."""
+    if value is None:
+        return None
+    try:
+        return cls(value)
+    except ValueError:
+        return None
 
 
 def _e(label_name: str, data: dict[str, Any] | None) -> Any:
@@ -63,94 +77,45 @@ def _q(info: strawberry.Info) -> R.Q:
 # ---------------------------------------------------------------------------------------------
 # Enums of the questions
 # ---------------------------------------------------------------------------------------------
-@strawberry.enum(description=bi("最短路径可经过的关系类型", "Relationship types a shortest connection may use"))
-class ConnectionType(enum.Enum):
-    CO_BUILDS_WITH = "CO_BUILDS_WITH"
-    PAIRED_WITH = "PAIRED_WITH"
-    BELONGS_TO = "BELONGS_TO"
-    HOLDS_POSITION = "HOLDS_POSITION"
-    COVERS = "COVERS"
-    HAS_PARTY_ORG = "HAS_PARTY_ORG"
-    PARTY_TO = "PARTY_TO"
-    EMPLOYED_BY = "EMPLOYED_BY"
-    REPORTS_TO = "REPORTS_TO"
-    LOCATED_IN = "LOCATED_IN"
-    PART_OF = "PART_OF"
-
-
-@strawberry.enum(description=bi("枢纽度量", "Hub metric"))
-class HubMetric(enum.Enum):
-    DEGREE = "DEGREE"
-    BETWEENNESS = "BETWEENNESS"
-
-
-@strawberry.enum(description=bi("路径一步的方向(相对于行进方向)", "Direction of a path step's relationship relative to travel"))
-class StepDirection(enum.Enum):
-    OUTGOING = "OUTGOING"
-    INCOMING = "INCOMING"
-    UNKNOWN = "UNKNOWN"
-
-
-@strawberry.enum(description=bi("需求与资源匹配的优先级", "Priority tier of a demand–resource match"))
-class MatchTier(enum.Enum):
-    CO_BUILDING_PARTNER = "CO_BUILDING_PARTNER"
-    SAME_COMMUNITY = "SAME_COMMUNITY"
-    SAME_STREET = "SAME_STREET"
-    ELSEWHERE = "ELSEWHERE"
-
-
-# ---------------------------------------------------------------------------------------------
-# Small references
-# ---------------------------------------------------------------------------------------------
-@strawberry.type(description=bi("对象的简要引用(编号、类型、名称)", "A brief reference to a node (id, label, name)"))
-class NodeRef:
-    id: strawberry.ID = _f("编号", "Id")
-    label: Optional[str] = _f("类型(标签)", "Label (type)")
-    level: Optional[str] = _f("区域层级(仅行政区域)", "Area level (administrative areas only)")
-    side: Optional[str] = _f("结对一方(仅结对参与方)", "Side in a pairing (pairing parties only)")
-    raw_name: strawberry.Private[Optional[str]] = None
-
-    @strawberry.field(description=bi("名称(人员姓名仅对管理员显示,其余为 ***;完整权限规则见人员查询)",
-                                     "Name (a person's name shows to admins only, *** otherwise; person(id) applies the full rules)"))
-    def name(self, info: strawberry.Info) -> Optional[str]:
-        lab = model.label_of_id(str(self.id))
-        if self.raw_name is not None and lab is not None and "name" in lab.personal:
-            if info.context.principal.role != "admin":
-                return MASK
-        return self.raw_name
-
-    @staticmethod
-    def of(d: dict[str, Any] | None) -> Optional["NodeRef"]:
-        if not d or not d.get("id"):
-            return None
-        lab = model.label_of_id(d["id"])
-        return NodeRef(id=d["id"], label=d.get("label") or (lab.name if lab else None), raw_name=d.get("name"),
-                       level=d.get("level"), side=d.get("side"))
-
-
-def _refs(items: list[dict[str, Any]] | None) -> list[NodeRef]:
-    return [r for r in (NodeRef.of(i) for i in items or []) if r is not None]
+ConnectionType = described_enum(
+    "ConnectionType", bi("最短路径可经过的关系类型", "Relationship types a shortest connection may use"),
+    {t: (model.rel(t).zh, model.rel(t).en) for t in R.CONNECTION_TYPES})
+HubMetric = described_enum("HubMetric", bi("枢纽度量", "Hub metric"), {
+    "DEGREE": ("度(关系数)", "Degree: number of relationships"),
+    "BETWEENNESS": ("介数中心性(桥梁作用)", "Betweenness centrality: how often a node lies on shortest paths"),
+})
+StepDirection = described_enum("StepDirection", bi("路径一步的方向(相对于行进方向)", "Direction of a path step's relationship relative to travel"), {
+    "OUTGOING": ("顺向(关系从本步起点指向终点)", "Outgoing: the relationship points from the step's start to its end"),
+    "INCOMING": ("逆向(关系从本步终点指向起点)", "Incoming: the relationship points from the step's end to its start"),
+    "UNKNOWN": ("未知", "Unknown (the engine gave no endpoints)"),
+})
+MatchTier = described_enum("MatchTier", bi("需求与资源匹配的优先级", "Priority tier of a demand–resource match"), {
+    "CO_BUILDING_PARTNER": ("共建单位提供", "Offered by an active co-building partner of the community"),
+    "SAME_COMMUNITY": ("同社区单位提供", "Offered by a unit located in the community"),
+    "SAME_STREET": ("同街道单位提供", "Offered by a unit in the same street"),
+    "ELSEWHERE": ("其他单位提供", "Offered elsewhere"),
+})
 
 
 # ---------------------------------------------------------------------------------------------
 # Q1
 # ---------------------------------------------------------------------------------------------
-@strawberry.type(description=bi("一个结对共建单位", "A unit co-building with the community"))
-class CoBuilder:
+@strawberry.type(description=bi("社区的一个结对共建单位(一次结对一条)", "A unit co-building with the community (one item per pairing)"))
+class CommunityCoBuilder:
     unit: UnitT = _f("共建单位", "The co-building unit")
-    via: NodeRef = _f("结对所在区域(社区本身或其小区)", "The area whose pairing it is (the community or one of its compounds)")
+    via: list[NodeRef] = _f("结对所在区域(社区本身或其小区;一条)", "The area whose pairing it is: the community or one of its compounds (one)")
     since: Optional[dt.date] = _f("结对日期", "Paired since")
     pairing_id: strawberry.ID = _f("结对编号", "Pairing id")
-    forms: list[str] = _f("共建形式", "Forms of co-building")
-    status: Optional[str] = _f("结对状态", "Pairing status")
+    forms: list[CoBuildingForm] = _f("共建形式", "Forms of co-building")  # type: ignore[valid-type]
+    status: Optional[PairingStatus] = _f("结对状态", "Pairing status")  # type: ignore[valid-type]
     via_party_org: Optional[bool] = _f("是否经由党组织结对", "Paired through party organisations")
 
 
 @strawberry.type(description=bi("社区的结对共建单位(Q1)", "Units co-building with a community (Q1)"))
-class CoBuildersResult:
+class CommunityCoBuildersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     unit_count: int = _f("不同共建单位数", "Number of distinct co-building units")
-    items: list[CoBuilder] = _f("结对(按日期)", "Pairings, by date")
+    items: list[CommunityCoBuilder] = _f("结对(按日期)", "Pairings, by date")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +249,7 @@ class RollupResult:
 @strawberry.type(description=bi("路径中的一步", "One step of a path"))
 class PathStep:
     from_: NodeRef = strawberry.field(name="from", description=bi("起点", "From"))
-    relationship: str = _f("关系类型", "Relationship type")
+    relationship: ConnectionType = _f("关系类型", "Relationship type")  # type: ignore[valid-type]
     direction: StepDirection = _f("关系方向", "Direction of the relationship")
     to: NodeRef = _f("终点", "To")
     pairing_id: Optional[str] = _f("结对编号(派生共建边)", "Pairing id (derived co-building edges)")
@@ -445,27 +410,27 @@ class UnitsWithoutProjectsResult:
 # Q17 / Q20 / Q26
 # ---------------------------------------------------------------------------------------------
 @strawberry.type(description=bi("一名报到党员", "A member who reported"))
-class ReportedMember:
+class ReportingMember:
     person: PersonT = _f("党员", "Member")
     party_organization: NodeRef = _f("报到的社区党组织", "Community party organisation reported to")
     reported_at: Optional[dt.date] = _f("报到日期", "Reported on")
-    status: Optional[str] = _f("报到状态", "Report status")
-    report_type: Optional[str] = _f("报到类型", "Report type")
+    status: Optional[ReportStatus] = _f("报到状态", "Report status")  # type: ignore[valid-type]
+    report_type: Optional[ReportType] = _f("报到类型", "Report type")  # type: ignore[valid-type]
     channel: Optional[str] = _f("渠道", "Channel")
     service_hours: float = _f("在该社区的累计服务时长", "Total service hours in the community")
     service_records: int = _f("服务记录数", "Service records")
 
 
 @strawberry.type(description=bi("到社区报到的党员(Q17)", "Members who reported to a community (Q17)"))
-class ReportedMembersResult:
+class CommunityReportingMembersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     count: int = _f("人数", "Members")
     total_service_hours: float = _f("服务时长合计", "Total service hours")
-    items: list[ReportedMember] = _f("党员(按报到日期)", "Members, by report date")
+    items: list[ReportingMember] = _f("党员(按报到日期)", "Members, by report date")
 
 
 @strawberry.type(description=bi("一名兼职委员", "A part-time committee member"))
-class PartTimeMember:
+class PartTimeCommitteeMember:
     person: PersonT = _f("兼职委员", "Part-time committee member")
     party_organization: NodeRef = _f("任职的社区党组织", "Community party organisation")
     since: Optional[dt.date] = _f("任职起始", "Since")
@@ -475,21 +440,21 @@ class PartTimeMember:
 
 
 @strawberry.type(description=bi("社区兼职委员及来源单位(Q20)", "Part-time committee members and their source units (Q20)"))
-class PartTimeMembersResult:
+class CommunityPartTimeCommitteeMembersResult:
     area: AdminAreaT = _f("所问社区", "The community asked about")
     count: int = _f("人数", "Members")
     source_unit_count: int = _f("来源单位数", "Distinct source units")
-    items: list[PartTimeMember] = _f("兼职委员", "Members")
+    items: list[PartTimeCommitteeMember] = _f("兼职委员", "Members")
 
 
 @strawberry.type(description=bi("联盟的一个成员", "A member of an alliance"))
 class AllianceMember:
     unit: Optional[UnitT] = _f("成员单位(党组织成员时为其所属单位)", "Member unit (for a party-org member: the unit owning it)")
     party_organization: Optional[PartyOrganizationT] = _f("成员党组织(若成员为党组织)", "Member party organisation, if the member is one")
-    role: Optional[str] = _f("角色", "Role")
+    role: Optional[AllianceRole] = _f("角色", "Role")  # type: ignore[valid-type]
     joined_at: Optional[dt.date] = _f("加入日期", "Joined on")
     co_builds: bool = _f("是否也与社区结对", "Whether it also co-builds with communities")
-    co_builds_with: list[NodeRef] = _f("结对的区域", "Areas it co-builds with")
+    co_building_areas: list[NodeRef] = _f("与之结对共建的区域", "Areas it co-builds with")
 
 
 @strawberry.type(description=bi("联盟成员及其结对情况(Q26)", "Alliance members and whether they co-build (Q26)"))
@@ -522,7 +487,7 @@ class EvaluationScoresResult:
 @strawberry.type(description=bi("缺少本年度评议的结对", "A pairing missing this year's evaluation"))
 class MissingEvaluation:
     pairing: PairingT = _f("结对", "Pairing")
-    missing_directions: list[Direction] = _f("缺少的方向", "Directions missing")
+    missing_directions: list[EvaluationDirection] = _f("缺少的方向", "Directions missing")  # type: ignore[valid-type]
     parties: list[NodeRef] = _f("结对各方(含 side)", "Parties of the pairing (with side)")
 
 
@@ -572,20 +537,21 @@ def _rates(d: dict[str, Any]) -> dict[str, Any]:
 class QuestionQuery:
     @strawberry.field(description=bi("Q1 与社区结对共建的单位(含其小区、党支部的结对)",
                                      "Q1 Units co-building with a community, including pairings of its compounds and branches"))
-    async def co_builders(
+    async def community_co_builders(
         self, info: strawberry.Info,
         community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")],
         include_compounds: Annotated[bool, _arg("是否包含小区的结对", "Include pairings made by its compounds")] = True,
         status: Annotated[Optional[PairingStatus], _arg("结对状态(空=全部)", "Pairing status (null = any)")] = PairingStatus("ACTIVE"),
-    ) -> CoBuildersResult:
+    ) -> CommunityCoBuildersResult:
         R.check_id(community_id, "AdminArea", "communityId")
         rows = await _run(info, R.q1_co_builders(_q(info), community_id, include_compounds, status.value if status else None))
         row = R.first_row(rows, "community", community_id)
         _community(row, "communityId", community_id)
         s = R.shape_co_builders(row)
-        return CoBuildersResult(area=_e("AdminArea", s["area"]), unit_count=s["unitCount"], items=[
-            CoBuilder(unit=_e("Unit", i["unit"]), via=NodeRef.of(i["via"]), since=i["since"], pairing_id=i["pairingId"],
-                      forms=list(i["forms"] or []), status=i["status"], via_party_org=i["viaPartyOrg"]) for i in s["items"]])
+        return CommunityCoBuildersResult(area=_e("AdminArea", s["area"]), unit_count=s["unitCount"], items=[
+            CommunityCoBuilder(unit=_e("Unit", i["unit"]), via=_refs([i["via"]]), since=i["since"], pairing_id=i["pairingId"],
+                               forms=[x for x in (_enum(CoBuildingForm, f) for f in i["forms"] or []) if x is not None],
+                               status=_enum(PairingStatus, i["status"]), via_party_org=i["viaPartyOrg"]) for i in s["items"]])
 
     @strawberry.field(description=bi("Q2 单位结对的社区及跨越的街道数", "Q2 Communities a unit co-builds with, and how many streets they span"))
     async def unit_communities(self, info: strawberry.Info,
@@ -665,7 +631,7 @@ class QuestionQuery:
         s = R.shape_shortest_connection(row)
         return ShortestConnectionResult(
             found=s["found"], hops=s["hops"], nodes=_refs(s["nodes"]),
-            steps=[PathStep(from_=NodeRef.of(st["from"]), relationship=st["relationship"], direction=StepDirection(st["direction"]),
+            steps=[PathStep(from_=NodeRef.of(st["from"]), relationship=ConnectionType(st["relationship"]), direction=StepDirection(st["direction"]),
                             to=NodeRef.of(st["to"]), pairing_id=st["pairingId"], role=st["role"]) for st in s["steps"]])
 
     @strawberry.field(description=bi("Q7 联系最广的枢纽(度或介数中心性;结对、联盟、任职关系)",
@@ -797,24 +763,26 @@ class QuestionQuery:
             for i in s["items"]])
 
     @strawberry.field(description=bi("Q17 到社区报到的党员、报到时间及累计服务时长", "Q17 Members who reported to a community, when, and their service hours"))
-    async def reported_members(self, info: strawberry.Info,
-                               community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")]) -> ReportedMembersResult:
+    async def community_reporting_members(
+        self, info: strawberry.Info, community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")],
+    ) -> CommunityReportingMembersResult:
         R.check_id(community_id, "AdminArea", "communityId")
         rows = await _run(info, R.q17_reported_members(_q(info), community_id))
         s = R.shape_reported(R.first_row(rows, "community", community_id))
-        return ReportedMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], total_service_hours=s["totalServiceHours"], items=[
-            ReportedMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), reported_at=m["reportedAt"],
-                           status=m["status"], report_type=m["reportType"], channel=m["channel"], service_hours=m["serviceHours"],
-                           service_records=m["serviceRecords"]) for m in s["items"]])
+        return CommunityReportingMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], total_service_hours=s["totalServiceHours"], items=[
+            ReportingMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), reported_at=m["reportedAt"],
+                            status=_enum(ReportStatus, m["status"]), report_type=_enum(ReportType, m["reportType"]), channel=m["channel"],
+                            service_hours=m["serviceHours"], service_records=m["serviceRecords"]) for m in s["items"]])
 
     @strawberry.field(description=bi("Q20 社区兼职委员及其来源单位", "Q20 A community's part-time committee members and their source units"))
-    async def part_time_committee_members(self, info: strawberry.Info,
-                                          community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")]) -> PartTimeMembersResult:
+    async def community_part_time_committee_members(
+        self, info: strawberry.Info, community_id: Annotated[strawberry.ID, _arg("社区编号", "Community id")],
+    ) -> CommunityPartTimeCommitteeMembersResult:
         R.check_id(community_id, "AdminArea", "communityId")
         rows = await _run(info, R.q20_part_time_members(_q(info), community_id))
         s = R.shape_part_time(R.first_row(rows, "community", community_id))
-        return PartTimeMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], source_unit_count=s["sourceUnitCount"], items=[
-            PartTimeMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), since=m["since"],
+        return CommunityPartTimeCommitteeMembersResult(area=_e("AdminArea", s["area"]), count=s["count"], source_unit_count=s["sourceUnitCount"], items=[
+            PartTimeCommitteeMember(person=_e("Person", m["person"]), party_organization=NodeRef.of(m["partyOrganization"]), since=m["since"],
                            until=m["until"], represents_unit_id=m["representsUnitId"], source_unit=_e("Unit", m["sourceUnit"]))
             for m in s["items"]])
 
@@ -827,7 +795,8 @@ class QuestionQuery:
         return AllianceMembersResult(alliance=_e("Alliance", s["alliance"]), member_count=s["memberCount"],
                                      co_building_count=s["coBuildingCount"], items=[
             AllianceMember(unit=_e("Unit", i["unit"]), party_organization=_e("PartyOrganization", i["partyOrganization"]),
-                           role=i["role"], joined_at=i["joinedAt"], co_builds=i["coBuilds"], co_builds_with=_refs(i["coBuildsWith"]))
+                           role=_enum(AllianceRole, i["role"]), joined_at=i["joinedAt"], co_builds=i["coBuilds"],
+                           co_building_areas=_refs(i["coBuildsWith"]))
             for i in s["items"]])
 
     @strawberry.field(description=bi("Q31 结对的年度双向评议得分;可筛选低于阈值的", "Q31 Two-way evaluation scores of pairings; optionally those below a threshold"))
@@ -859,5 +828,5 @@ class QuestionQuery:
         rows = await _run(info, R.q32_missing_evaluations(_q(info), year, area_id))
         s = R.shape_missing(R.first_row(rows, "area", area_id or ""), year)
         return MissingEvaluationsResult(area=_e("AdminArea", s["area"]), year=year, count=s["count"], items=[
-            MissingEvaluation(pairing=_e("Pairing", i["pairing"]), missing_directions=[Direction(d) for d in i["missingDirections"]],
+            MissingEvaluation(pairing=_e("Pairing", i["pairing"]), missing_directions=[EvaluationDirection(d) for d in i["missingDirections"]],
                               parties=_refs(i["parties"])) for i in s["items"]])

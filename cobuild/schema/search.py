@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated, Optional
 
 import strawberry
 
+from cobuild.graph import model
 from cobuild.graph.compile import DEFAULT_FIRST, MAX_FIRST
 from cobuild.resolvers import search as run
-from cobuild.schema.filters import bi
+from cobuild.schema.filters import bi, described_enum
 
-SearchLabel = strawberry.enum(
-    enum.Enum("SearchLabel", {name: name for name in run.SEARCHABLE}),  # type: ignore[misc]
-    description=bi("可按名称搜索的类型(人员及评议、服务记录除外)", "Types searchable by name (not persons, evaluations or service records)"),
+SearchLabel = described_enum(
+    "SearchLabel", bi("可按名称搜索的类型(人员及评议、服务记录除外)", "Types searchable by name (not persons, evaluations or service records)"),
+    {name: (model.label(name).zh, model.label(name).en) for name in run.SEARCHABLE},
 )
 
 
@@ -29,7 +29,7 @@ class SearchHit:
         "name contains it 0.5–0.6 > an alias contains it 0.3–0.4 > the terms occur apart 0.1–0.2; within a band, the more of the name the text covers, the higher"))
 
 
-@strawberry.type
+@strawberry.type(description=bi("搜索", "Search"))
 class SearchQuery:
     @strawberry.field(description=bi("按名称或别名搜索:按空格分词,每个词都须出现在名称或某个别名中(中文词须连续出现);全等优先;一条语句",
                                      "Search by name or alias: the text is split on spaces and every term must occur in the name or an alias "

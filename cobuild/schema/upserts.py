@@ -11,7 +11,6 @@ Annotations are evaluated at definition time (no ``from __future__ import annota
 inputs are generated.
 """
 
-import enum
 import keyword
 from typing import Annotated, Any, Awaitable, Callable, Optional
 
@@ -22,18 +21,18 @@ from cobuild.graph import model
 from cobuild.graph.compile import plain
 from cobuild.graph.partner_records import SPECS, Spec
 from cobuild.resolvers import upserts as run
-from cobuild.schema.filters import bi, scalar_type
+from cobuild.schema.filters import bi, described_enum, scalar_type
 
 _MODULE = __name__
 _NS = globals()
 
 
-@strawberry.enum(description=bi("批量写入中一条的结果", "What happened (or, in a dry run, would happen) to one item of a batch upsert"))
-class UpsertOutcome(enum.Enum):
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-    UNCHANGED = "UNCHANGED"
-    REFUSED = "REFUSED"
+UpsertOutcome = described_enum("UpsertOutcome", bi("批量写入中一条的结果", "What happened (or, in a dry run, would happen) to one item of a batch upsert"), {
+    "CREATED": ("新建", "Created: a new record (would be, in a dry run)"),
+    "UPDATED": ("更新", "Updated: properties or references of the existing record changed"),
+    "UNCHANGED": ("未变化", "Unchanged: the record was already up to date"),
+    "REFUSED": ("被拒绝", "Refused: the item breaks a rule (code, message and field say which)"),
+})
 
 
 @strawberry.type(description=bi("批量写入中一条的结果", "The result of one item of a batch upsert"))
@@ -41,7 +40,8 @@ class UpsertItemResult:
     index: int = strawberry.field(description=bi("条目在 items 中的位置(从 0 起)", "Position of the item in `items` (from 0)"))
     external_id: Optional[str] = strawberry.field(description=bi("合作方外部编号", "The partner's external id"))
     id: Optional[strawberry.ID] = strawberry.field(description=bi("cobuild 编号", "The cobuild id"))
-    outcome: UpsertOutcome = strawberry.field(description=bi("新建、更新、未变化或被拒绝", "CREATED, UPDATED, UNCHANGED or REFUSED"))
+    outcome: UpsertOutcome = strawberry.field(  # type: ignore[valid-type]
+        description=bi("新建、更新、未变化或被拒绝", "CREATED, UPDATED, UNCHANGED or REFUSED"))
     code: Optional[str] = strawberry.field(description=bi("被拒绝时的错误代码", "Error code when refused (VALIDATION, PAIRING_DUPLICATE, FORBIDDEN …)"))
     message: Optional[str] = strawberry.field(description=bi("被拒绝的原因", "Why it was refused"))
     field: Optional[str] = strawberry.field(description=bi("出错的字段", "The field at fault, when one is"))

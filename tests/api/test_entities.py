@@ -115,7 +115,7 @@ async def test_nested_units_one_statement(net: Client) -> None:
     q = """{ units(first: 5, orderBy: [{field: name}]) {
         totalCount
         edges { cursor node { name
-          locatedIn { primary node { __typename ... on AdminArea { name level partOf { confidence node { name } } } } }
+          locatedInAreas { edges { primary node { __typename name level parentLink { confidence node { name } } } } }
         } } } }"""
     data = ok(await net(q))
     assert net.last_statements == 1
@@ -125,37 +125,38 @@ async def test_nested_units_one_statement(net: Client) -> None:
     assert names == sorted(r["name"] for r in unit_rows())[:5]
     first = conn["edges"][0]["node"]
     i = int([r for r in unit_rows() if r["name"] == first["name"]][0]["id"][-2:])
-    loc = first["locatedIn"]
+    loc = first["locatedInAreas"]["edges"]
     assert len(loc) == 1 and loc[0]["primary"] is True and loc[0]["node"]["__typename"] == "AdminArea"
     area = next(a for a in AREAS if a["id"] == located(i))
     assert loc[0]["node"]["name"] == area["name"] and loc[0]["node"]["level"] == "COMMUNITY"
     parent = next(b for a, b in PART_OF if a == area["id"])
-    assert loc[0]["node"]["partOf"] == [{"confidence": "STATED", "node": {"name": next(a["name"] for a in AREAS if a["id"] == parent)}}]
+    assert loc[0]["node"]["parentLink"] == {"confidence": "STATED", "node": {"name": next(a["name"] for a in AREAS if a["id"] == parent)}}
 
 
 async def test_node_co_builds_one_statement(net: Client) -> None:
     q = """query($id: ID!) { node(id: $id) { id ... on AdminArea { name
-        coBuildsWith(orderBy: [{field: name}]) { pairingId status node { name hasPartyOrg { node { name } } coBuilders { node { name } } } }
-        parts { node { id } } } } }"""
+        coBuildingUnits(orderBy: [{field: name}]) { edges { pairingId status node { name partyOrganizations { nodes { name } }
+            coBuildingAreas { nodes { name } } } } }
+        children { nodes { id } } } } }"""
     data = ok(await net(q, {"id": "area:c1"}))
     assert net.last_statements == 1
     node = data["node"]
     assert node["name"] == "海信社区"
-    partners = [e["node"]["name"] for e in node["coBuildsWith"]]
+    partners = [e["node"]["name"] for e in node["coBuildingUnits"]["edges"]]
     assert partners == sorted(["区第一人民医院", "单位04", "单位05"])
-    hospital = next(e for e in node["coBuildsWith"] if e["node"]["name"] == "区第一人民医院")
+    hospital = next(e for e in node["coBuildingUnits"]["edges"] if e["node"]["name"] == "区第一人民医院")
     assert hospital["pairingId"] == "pairing:p0" and hospital["status"] == "ACTIVE"
-    assert hospital["node"]["hasPartyOrg"] == [{"node": {"name": "区第一人民医院党委"}}]
-    assert sorted(e["node"]["name"] for e in hospital["node"]["coBuilders"]) == ["海信社区", "紫东阁社区"]
-    assert node["parts"] == []
+    assert hospital["node"]["partyOrganizations"] == {"nodes": [{"name": "区第一人民医院党委"}]}
+    assert sorted(e["name"] for e in hospital["node"]["coBuildingAreas"]["nodes"]) == ["海信社区", "紫东阁社区"]
+    assert node["children"] == {"nodes": []}
 
 
 async def test_aliases_fragments_and_directives(net: Client) -> None:
     q = """query($skip: Boolean!) { adminArea(id: "area:s2") {
         ...F
-        kids: parts(orderBy: [{field: name, direction: DESC}], first: 1) { node { name } }
-        all: parts { node { name } }
-        gone: parts @skip(if: $skip) { node { name } }
+        kids: children(orderBy: [{field: name, direction: DESC}], first: 1) { nodes { name } }
+        all: children { nodes { name } }
+        gone: children @skip(if: $skip) { nodes { name } }
         level @include(if: false)
       } }
       fragment F on Entity { name }"""
@@ -164,15 +165,16 @@ async def test_aliases_fragments_and_directives(net: Client) -> None:
     a = data["adminArea"]
     kids = sorted([x["name"] for x in AREAS if x["id"] in ("area:c2", "area:c3")])
     assert a["name"] == "猛追湾街道"
-    assert [k["node"]["name"] for k in a["kids"]] == [max(kids)]
-    assert sorted(k["node"]["name"] for k in a["all"]) == kids
+    assert [k["name"] for k in a["kids"]["nodes"]] == [max(kids)]
+    assert sorted(k["name"] for k in a["all"]["nodes"]) == kids
     assert "gone" not in a and "level" not in a
 
 
 async def test_nested_where(net: Client) -> None:
-    q = """{ adminArea(id: "area:c1") { coBuildsWith(where: {unitType: {eq: PUBLIC_INSTITUTION}}) { node { id unitType } } } }"""
+    q = """{ adminArea(id: "area:c1") { coBuildingUnits(where: {unitType: {eq: PUBLIC_INSTITUTION}}) { totalCount nodes { id unitType } } } }"""
     data = ok(await net(q))
-    got = sorted(e["node"]["id"] for e in data["adminArea"]["coBuildsWith"])
+    got = sorted(e["id"] for e in data["adminArea"]["coBuildingUnits"]["nodes"])
+    assert data["adminArea"]["coBuildingUnits"]["totalCount"] == len(got)
     assert got == sorted(u for u in ["unit:u03", "unit:u04", "unit:u05"] if int(u[-2:]) % 3 == 0)
 
 
@@ -214,13 +216,13 @@ async def test_and_or_not(net: Client) -> None:
 
 
 async def test_relationship_some_none(net: Client) -> None:
-    got = await unit_ids(net, '{locatedIn_some: {name: {eq: "海信社区"}}}')
+    got = await unit_ids(net, '{locatedInAreas_some: {name: {eq: "海信社区"}}}')
     assert got == ids_where(lambda i, r: located(i) == "area:c1")
-    got = await unit_ids(net, '{coBuilders_some: {name: {eq: "紫东阁社区"}}}')
+    got = await unit_ids(net, '{coBuildingAreas_some: {name: {eq: "紫东阁社区"}}}')
     assert got == ["unit:u03"]
-    got = await unit_ids(net, "{coBuilders_none: {}}")
+    got = await unit_ids(net, "{coBuildingAreas_none: {}}")
     assert got == ids_where(lambda i, r: r["id"] not in ("unit:u03", "unit:u04", "unit:u05"))
-    data = ok(await net('{ adminAreas(where: {partOf_some: {name: {eq: "猛追湾街道"}}}) { nodes { id } totalCount } }'))
+    data = ok(await net('{ adminAreas(where: {parent_some: {name: {eq: "猛追湾街道"}}}) { nodes { id } totalCount } }'))
     assert sorted(n["id"] for n in data["adminAreas"]["nodes"]) == ["area:c2", "area:c3"]
     assert data["adminAreas"]["totalCount"] == 2
     assert net.last_statements == 1
@@ -282,11 +284,11 @@ async def test_desc_order_and_nulls(net: Client) -> None:
 async def test_first_limits_and_bad_cursor(net: Client) -> None:
     assert code(await net("{ units(first: 101) { nodes { id } } }")) == "VALIDATION"
     assert code(await net("{ units(first: -1) { nodes { id } } }")) == "VALIDATION"
-    assert code(await net('{ adminArea(id: "area:c1") { coBuildsWith(first: 500) { node { id } } } }')) == "VALIDATION"
+    assert code(await net('{ adminArea(id: "area:c1") { coBuildingUnits(first: 500) { nodes { id } } } }')) == "VALIDATION"
     assert code(await net('{ units(after: "not-a-cursor") { nodes { id } } }')) == "VALIDATION"
     data = ok(await net("{ units { nodes { id } pageInfo { hasNextPage } } }"))["units"]
     assert len(data["nodes"]) == 20 and data["pageInfo"]["hasNextPage"] is True
-    cur = ok(await net("{ units(first: 2) { pageInfo { endCursor } } }"))["units"]["pageInfo"]["endCursor"]
+    cur = ok(await net("{ units(first: 2, orderBy: []) { pageInfo { endCursor } } }"))["units"]["pageInfo"]["endCursor"]
     # a cursor made for another order is refused, not misread
     assert code(await net('query($c: String) { units(after: $c, orderBy: [{field: name}]) { nodes { id } } }', {"c": cur})) == "VALIDATION"
 
@@ -325,13 +327,15 @@ async def test_node_lookup_errors(net: Client) -> None:
 
 async def test_pairing_parties(net: Client) -> None:
     q = """{ pairings(orderBy: [{field: since}]) { nodes { id since
-        parties(orderBy: [{field: name}]) { side node { __typename id name } } } } }"""
+        parties(orderBy: [{field: name}]) { edges { side node { __typename id name actorType } } } } } }"""
     data = ok(await net(q))
     assert net.last_statements == 1
     p0 = data["pairings"]["nodes"][0]
     assert p0["id"] == "pairing:p0" and p0["since"] == "2021-01-01"
-    assert [(e["side"], e["node"]["id"]) for e in p0["parties"]] == [("PARTNER", "unit:u03"), ("HOST", "area:c1")]
-    assert {e["node"]["__typename"] for e in p0["parties"]} == {"Unit", "AdminArea"}
+    parties = p0["parties"]["edges"]
+    assert [(e["side"], e["node"]["id"]) for e in parties] == [("PARTNER", "unit:u03"), ("HOST", "area:c1")]
+    assert {e["node"]["__typename"] for e in parties} == {"Unit", "AdminArea"}
+    assert {e["node"]["actorType"] for e in parties} == {"UNIT", "AREA"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,31 +389,30 @@ def _bilingual(text: str | None) -> bool:
 
 async def test_sibling_and_deep_nesting(net: Client) -> None:
     q = """{ adminArea(id: "area:d") { name
-        parts(first: 3, orderBy: [{field: name}]) { node { name
-            parts(first: 3, orderBy: [{field: name}]) { node { name
-                locatedHere(first: 2, orderBy: [{field: name}]) { node { id ... on Unit { coBuilders(first: 3) { node { name } } } } }
-                hasPartyOrg(first: 1) { node { name } }
-                partOf(first: 1) { node { name partOf(first: 1) { node { name } } } } } }
-            partOf(first: 1) { node { name } } } }
-        hasPartyOrg(first: 1) { node { id } } } }"""
+        children(first: 3, orderBy: [{field: name}]) { nodes { name
+            children(first: 3, orderBy: [{field: name}]) { nodes { name
+                unitsLocatedHere(first: 2, orderBy: [{field: name}]) { nodes { id coBuildingAreas(first: 3) { nodes { name } } } }
+                partyOrganizations(first: 1) { nodes { name } }
+                parent { name parent { name } } } }
+            parent { name } } }
+        partyOrganizations(first: 1) { nodes { id } } } }"""
     data = ok(await net(q))
     assert net.last_statements == 1
     d = data["adminArea"]
-    assert d["hasPartyOrg"] == []
-    streets = [s["node"] for s in d["parts"]]
+    assert d["partyOrganizations"] == {"nodes": []}
+    streets = d["children"]["nodes"]
     assert [s["name"] for s in streets] == sorted(["双桥子街道", "猛追湾街道"])
     for s in streets:
-        assert s["partOf"] == [{"node": {"name": "成华区"}}]
-        for c in s["parts"]:
-            node = c["node"]
-            assert node["partOf"] == [{"node": {"name": s["name"], "partOf": [{"node": {"name": "成华区"}}]}}]
+        assert s["parent"] == {"name": "成华区"}
+        for node in s["children"]["nodes"]:
+            assert node["parent"] == {"name": s["name"], "parent": {"name": "成华区"}}
             area_id = next(a["id"] for a in AREAS if a["name"] == node["name"])
             expected = sorted((r["name"], r["id"]) for i, r in enumerate(unit_rows()) if located(i) == area_id)[:2]
-            assert [e["node"]["id"] for e in node["locatedHere"]] == [x[1] for x in expected]
-    c1 = next(c["node"] for s in streets for c in s["parts"] if c["node"]["name"] == "海信社区")
-    assert c1["hasPartyOrg"] == [{"node": {"name": "海信社区党委"}}]
-    hospital = [e for e in c1["locatedHere"] if e["node"]["id"] == "unit:u03"]
-    assert hospital and sorted(x["node"]["name"] for x in hospital[0]["node"]["coBuilders"]) == ["海信社区", "紫东阁社区"]
+            assert [e["id"] for e in node["unitsLocatedHere"]["nodes"]] == [x[1] for x in expected]
+    c1 = next(c for s in streets for c in s["children"]["nodes"] if c["name"] == "海信社区")
+    assert c1["partyOrganizations"] == {"nodes": [{"name": "海信社区党委"}]}
+    hospital = [e for e in c1["unitsLocatedHere"]["nodes"] if e["id"] == "unit:u03"]
+    assert hospital and sorted(x["name"] for x in hospital[0]["coBuildingAreas"]["nodes"]) == ["海信社区", "紫东阁社区"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,36 +451,36 @@ def seed_partner_units(area_id: str) -> set[str]:
 async def test_seed_zidongge_and_first_hospital(gql: Any) -> None:
     area, hospital = seed_id("AdminArea", "紫东阁社区"), seed_id("Unit", "区第一人民医院")
     q = """query($a: ID!, $u: ID!) {
-        area: node(id: $a) { ... on AdminArea { name coBuildsWith(first: 100) { pairingId since node { id name } } } }
-        unit(id: $u) { name coBuilders(first: 100) { node { id name } } } }"""
+        area: node(id: $a) { ... on AdminArea { name coBuildingUnits(first: 100) { edges { pairingId since node { id name } } } } }
+        unit(id: $u) { name coBuildingAreas(first: 100) { nodes { id name } } } }"""
     data = ok(await gql(q, {"a": area, "u": hospital}))
     assert gql.last_statements == 2  # one per root field
-    assert hospital in {e["node"]["id"] for e in data["area"]["coBuildsWith"]}
-    assert area in {e["node"]["id"] for e in data["unit"]["coBuilders"]}
+    assert hospital in {e["node"]["id"] for e in data["area"]["coBuildingUnits"]["edges"]}
+    assert area in {e["id"] for e in data["unit"]["coBuildingAreas"]["nodes"]}
 
 
 async def test_seed_haixin_has_eleven_partners(gql: Any) -> None:
     area = seed_id("AdminArea", "海信社区")
     expected = seed_partner_units(area)
     assert len(expected) == 11  # the article's number, as the seed files encode it
-    q = """query($a: ID!) { adminArea(id: $a) { coBuildsWith(first: 100) { node { id } } } }"""
+    q = """query($a: ID!) { adminArea(id: $a) { coBuildingUnits(first: 100) { totalCount nodes { id } } } }"""
     data = ok(await gql(q, {"a": area}))
-    assert {e["node"]["id"] for e in data["adminArea"]["coBuildsWith"]} == expected
-    got = ok(await gql('query($n: String!) { units(first: 100, where: {coBuilders_some: {name: {eq: $n}}}) { totalCount nodes { id } } }',
+    assert {e["id"] for e in data["adminArea"]["coBuildingUnits"]["nodes"]} == expected
+    got = ok(await gql('query($n: String!) { units(first: 100, where: {coBuildingAreas_some: {name: {eq: $n}}}) { totalCount nodes { id } } }',
                        {"n": "海信社区"}))["units"]
     assert got["totalCount"] == 11 and {n["id"] for n in got["nodes"]} == expected
 
 
 async def test_seed_brief_examples_are_one_statement(gql: Any) -> None:
-    q1 = """{ units(first: 5) { edges { node { name locatedIn(first: 3) { node { ... on AdminArea { name partOf(first: 1) { node { name } } } } } } } totalCount } }"""
+    q1 = """{ units(first: 5) { edges { node { name locatedInAreas(first: 3) { nodes { name parent { name } } } } } totalCount } }"""
     data = ok(await gql(q1))
     assert gql.last_statements == 1 and len(data["units"]["edges"]) == 5
     nodes, _ = seed()
     assert data["units"]["totalCount"] == sum(1 for n in nodes if n.get("label") == "Unit")
     area = seed_id("AdminArea", "海信社区")
-    q2 = """query($id: ID!) { node(id: $id) { ... on AdminArea { coBuildsWith(first: 20) { node { name hasPartyOrg(first: 2) { node { name } } } } } } }"""
+    q2 = """query($id: ID!) { node(id: $id) { ... on AdminArea { coBuildingUnits(first: 20) { nodes { name partyOrganizations(first: 2) { nodes { name } } } } } } }"""
     data = ok(await gql(q2, {"id": area}))
-    assert gql.last_statements == 1 and len(data["node"]["coBuildsWith"]) == 11
+    assert gql.last_statements == 1 and len(data["node"]["coBuildingUnits"]["nodes"]) == 11
 
 
 async def test_seed_pagination_matches_full_order(gql: Any) -> None:
@@ -500,9 +503,9 @@ async def test_seed_pagination_matches_full_order(gql: Any) -> None:
 
 async def test_filters_and_order_from_variables(net: Client) -> None:
     q = """query($w: UnitWhere, $o: [UnitOrder!], $n: Int!) { units(first: $n, where: $w, orderBy: $o) {
-        nodes { id validFrom locatedIn(first: $n) { node { id } } } } }"""
+        nodes { id validFrom locatedInAreas(first: $n) { nodes { id } } } } }"""
     w = {"unitType": {"eq": "PUBLIC_INSTITUTION"}, "validFrom": {"gte": "2020-06-01"},
-         "OR": [{"locatedIn_some": {"name": {"eq": "海信社区"}}}, {"sector": {"isNull": True}}]}
+         "OR": [{"locatedInAreas_some": {"name": {"eq": "海信社区"}}}, {"sector": {"isNull": True}}]}
     data = ok(await net(q, {"w": w, "o": [{"field": "validFrom", "direction": "DESC"}], "n": 50}))
     got = [n["id"] for n in data["units"]["nodes"]]
     rows = [r for i, r in enumerate(unit_rows()) if i % 3 == 0 and r["validFrom"] >= dt.date(2020, 6, 1)
@@ -511,13 +514,4 @@ async def test_filters_and_order_from_variables(net: Client) -> None:
     assert code(await net("query($n: Int!) { units(first: $n) { nodes { id } } }", {"n": 101})) == "VALIDATION"
 
 
-async def test_documented_examples_run_in_one_statement(gql: Any) -> None:
-    import re
-
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "entities.md").read_text(encoding="utf-8")
-    examples = re.findall(r"```graphql\n(.*?)```", doc, flags=re.S)
-    assert len(examples) >= 4
-    for q in examples:
-        data = ok(await gql(q))
-        assert gql.last_statements == 1, q
-        assert data
+# docs/entities.md's examples run in tests/test_docs.py (every example of README.md and docs/).

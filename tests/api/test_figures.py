@@ -1,6 +1,7 @@
 """Figures an analyst can trust (issue 13 part 1), through the real app.
 
-One definition of "the communities under an area" (cobuild.resolvers.areas) in every roll-up, with
+One definition of "the communities under an area" (cobuild.graph.fields.COMMUNITIES_UNDER, rendered
+for the questions by cobuild.resolvers.areas; ``AdminArea.communities`` lists them) in every roll-up, with
 communities directly under a district included and grouped in the district's own row; per-street
 rows that add up to the area's totals and equal the same question asked of the street; reported
 figures compared with the graph count of the same kind (cobuild.resolvers.figures).
@@ -35,6 +36,9 @@ CLAIMS = """query($id: ID!) { claimRates(areaId: $id) {
   communityCount demandsTotal demandsClaimed demandsCompleted claimRate projectsTotal projectsCompleted
   items { street { id name level } communityCount demandsTotal demandsClaimed demandsCompleted claimRate
           projectsTotal projectsCompleted }
+} }"""
+COMMUNITIES = """query($id: ID!, $after: String) { adminArea(id: $id) {
+  communities(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } }
 } }"""
 GAPS = """query($id: ID!) { coverageGaps(areaId: $id) {
   communityCount gapCount groups { street { id name level } communityType communityCount gapCount gaps { id } }
@@ -131,6 +135,18 @@ def _rows(d: dict[str, Any], key: str, area: str) -> dict[str, dict[str, Any]]:
     return {r[area]["id"]: r for r in d[key]}
 
 
+async def _area_communities(client: GQL, area: str) -> tuple[int, set[str]]:
+    """``AdminArea.communities``: its totalCount and every node, page by page."""
+    ids: set[str] = set()
+    after = None
+    while True:
+        page = ok(await client(COMMUNITIES, {"id": area, "after": after}), client)["adminArea"]["communities"]
+        ids |= {n["id"] for n in page["nodes"]}
+        if not page["pageInfo"]["hasNextPage"]:
+            return page["totalCount"], ids
+        after = page["pageInfo"]["endCursor"]
+
+
 async def test_one_definition_of_the_communities_under_an_area(tree: GQL) -> None:
     gaps = ok(await tree(GAPS, {"id": "area:fd"}), tree)["coverageGaps"]
     claims = ok(await tree(CLAIMS, {"id": "area:fd"}), tree)["claimRates"]
@@ -138,6 +154,10 @@ async def test_one_definition_of_the_communities_under_an_area(tree: GQL) -> Non
     # 甲社区 and 乙村 under the street, 丙社区 directly under the district; the compound placed directly
     # under the street is no community's
     assert gaps["communityCount"] == claims["communityCount"] == roll["communitiesTotal"] == 3
+    # … and the entity field walks the same definition (cobuild.graph.fields.COMMUNITIES_UNDER)
+    assert await _area_communities(tree, "area:fd") == (3, {"area:fc1", "area:fv1", "area:fc2"})
+    assert await _area_communities(tree, "area:fs") == (2, {"area:fc1", "area:fv1"})
+    assert await _area_communities(tree, "area:fc2") == (1, {"area:fc2"})
     assert {g["street"]["id"]: g["communityCount"] for g in gaps["groups"] if g["communityType"] == "URBAN"} == {"area:fs": 1, "area:fd": 1}
     assert [g["id"] for grp in gaps["groups"] for g in grp["gaps"]] == ["area:fv1"]
     # the same rows in every question: the street, and the district itself for 丙社区
@@ -208,8 +228,9 @@ async def test_seed_rows_add_up_to_each_district_in_every_roll_up(gql: GQL, seed
         gaps = ok(await gql(GAPS, {"id": district}), gql)["coverageGaps"]
         roll = ok(await gql(ROLLUP, {"id": district}), gql)["rollup"]
         name = seed.nodes[district]["name"]
-        # every roll-up counts the same communities
+        # every roll-up counts the same communities, and AdminArea.communities lists exactly them
         assert claims["communityCount"] == gaps["communityCount"] == roll["communitiesTotal"] == len(comms), name
+        assert await _area_communities(gql, district) == (len(comms), comms), name
         # the rows add up to the totals
         for key in CLAIM_COUNTS:
             assert _sum(claims["items"], key) == claims[key], (name, key)
@@ -286,9 +307,9 @@ async def test_seed_huayangnian_pairing_belongs_to_a_community(gql: GQL, seed: S
     compound = seed.by_name("AdminArea", "花样年·别样城")
     community = seed.parent[compound]
     assert seed.nodes[community]["level"] == "COMMUNITY" and seed.nodes[community]["synthetic"] is True
-    d = ok(await gql("query($id: ID!) { coBuilders(communityId: $id) { items { unit { name } via { id } } } }", {"id": community}),
-           gql)["coBuilders"]
-    assert d["items"] == [{"unit": {"name": "社区卫生服务中心(双流·花样年结对)"}, "via": {"id": compound}}]
+    d = ok(await gql("query($id: ID!) { communityCoBuilders(communityId: $id) { items { unit { name } via { id } } } }",
+                     {"id": community}), gql)["communityCoBuilders"]
+    assert d["items"] == [{"unit": {"name": "社区卫生服务中心(双流·花样年结对)"}, "via": [{"id": compound}]}]
     d = ok(await gql("query($id: ID!) { unitCommunities(unitId: $id) { communities { community { id } street { id } } } }",
                      {"id": seed.by_name("Unit", "社区卫生服务中心(双流·花样年结对)")}), gql)["unitCommunities"]
     assert d["communities"] == [{"community": {"id": community}, "street": {"id": seed.by_name("AdminArea", "双流区")}}]

@@ -72,7 +72,7 @@ async def test_terminated_pairings_do_not_count(net: Client) -> None:
     co-builder, and the ended pairing is not asked for this year's evaluation."""
     await extend(net, {"Pairing": [{"id": "pairing:p4", "name": "丁社区—远方公司", "pairingType": "CO_BUILDING", "status": "TERMINATED",
                                     "since": dt.date(2021, 1, 1)}]}, [], ["pairing:p4"])
-    d = ok(await net('{ coBuilders(communityId: "area:c4") { unitCount items { unit { id } } } }'), net)["coBuilders"]
+    d = ok(await net('{ communityCoBuilders(communityId: "area:c4") { unitCount items { unit { id } } } }'), net)["communityCoBuilders"]
     assert d == {"unitCount": 0, "items": []}
     d = ok(await net('{ coverageGaps(areaId: "area:d") { gapCount groups { gaps { id } } } }'), net)["coverageGaps"]
     assert {g["id"] for grp in d["groups"] for g in grp["gaps"]} == {"area:c3", "area:c4"} and d["gapCount"] == 2
@@ -100,25 +100,25 @@ async def test_evaluation_threshold_and_missing_directions(net: Client) -> None:
 async def test_one_statement_per_root_field(net: Client) -> None:
     """Several root fields with nested entity selections: one statement each, no more."""
     q = """{
-      a: coBuilders(communityId: "area:c1") { items { unit { name locatedIn { node { ... on AdminArea { name partOf { node { name } } } } } } } }
+      a: communityCoBuilders(communityId: "area:c1") { items { unit { name locatedInAreas { nodes { name parent { name } } } } } }
       b: rollup(areaId: "area:d") { agreements comparisons { statistic { metric } } }
-      c: allianceMembers(allianceId: "alliance:al") { items { unit { name offers { node { name inCategory { node { name } } } } } } }
-      d: adminAreas(first: 5, where: {level: {eq: COMMUNITY}}) { nodes { name parts { node { name } } coBuildsWith { node { name } } } }
-      e: node(id: "pairing:p1") { id ... on Pairing { parties { side node { __typename id } } } }
+      c: allianceMembers(allianceId: "alliance:al") { items { unit { name resources { nodes { name categories { nodes { name } } } } } } }
+      d: adminAreas(first: 5, where: {level: {eq: COMMUNITY}}) { nodes { name children { nodes { name } } coBuildingUnits { nodes { name } } } }
+      e: node(id: "pairing:p1") { id ... on Pairing { parties { edges { side node { __typename id } } } } }
     }"""
     body = await net(q)
     assert "errors" not in body, body["errors"]
     assert net.last_statements == 5
-    assert body["data"]["a"]["items"][0]["unit"]["locatedIn"][0]["node"]["partOf"][0]["node"]["name"] == "一街道"
-    assert body["data"]["c"]["items"][0]["unit"]["offers"][0]["node"]["inCategory"][0]["node"]["name"] == "就医"
+    assert body["data"]["a"]["items"][0]["unit"]["locatedInAreas"]["nodes"][0]["parent"]["name"] == "一街道"
+    assert body["data"]["c"]["items"][0]["unit"]["resources"]["nodes"][0]["categories"]["nodes"][0]["name"] == "就医"
 
 
 # ------------------------------------------------------------------------------------------------
 # docs/questions.md: every question documented with an example that runs on the seed network
 # ------------------------------------------------------------------------------------------------
-QUESTION_FIELDS = ["coBuilders", "unitCommunities", "coverageGaps", "residentUnitsNotEngaged", "rollup", "shortestConnection",
+QUESTION_FIELDS = ["communityCoBuilders", "unitCommunities", "coverageGaps", "residentUnitsNotEngaged", "rollup", "shortestConnection",
                    "hubs", "isolatedClusters", "similarCommunities", "unclaimedDemands", "matchDemands", "claimRates",
-                   "unitsWithoutProjects", "reportedMembers", "partTimeCommitteeMembers", "allianceMembers",
+                   "unitsWithoutProjects", "communityReportingMembers", "communityPartTimeCommitteeMembers", "allianceMembers",
                    "evaluationScores", "pairingsMissingEvaluation"]
 DOC_QUESTIONS = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10", "Q11", "Q12", "Q13", "Q17", "Q20", "Q26",
                  "Q31", "Q32", "Q44"]

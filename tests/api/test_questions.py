@@ -46,22 +46,22 @@ def code(body: dict[str, Any]) -> str:
 # Small network
 # ---------------------------------------------------------------------------------------------
 async def test_co_builders_include_compounds_and_nested_entities(net: Client) -> None:
-    q = """query($id: ID!, $inc: Boolean) { coBuilders(communityId: $id, includeCompounds: $inc) {
+    q = """query($id: ID!, $inc: Boolean) { communityCoBuilders(communityId: $id, includeCompounds: $inc) {
         area { name level } unitCount
-        items { unit { id name unitType locatedIn { node { ... on AdminArea { name } } } } via { id name level } since pairingId forms }
+        items { unit { id name unitType locatedInAreas { nodes { name } } } via { id name level } since pairingId forms }
     } }"""
-    d = ok(await net(q, {"id": "area:c1", "inc": True}), net)["coBuilders"]
+    d = ok(await net(q, {"id": "area:c1", "inc": True}), net)["communityCoBuilders"]
     assert d["area"] == {"name": "甲社区", "level": "COMMUNITY"}
-    assert [(i["unit"]["name"], i["via"]["id"]) for i in d["items"]] == [("第一医院", "area:c1"), ("红缨幼儿园", "area:k1")]
+    assert [(i["unit"]["name"], [v["id"] for v in i["via"]]) for i in d["items"]] == [("第一医院", ["area:c1"]), ("红缨幼儿园", ["area:k1"])]
     assert d["unitCount"] == 2
-    assert d["items"][0]["unit"]["locatedIn"][0]["node"]["name"] == "乙社区"
+    assert d["items"][0]["unit"]["locatedInAreas"]["nodes"][0]["name"] == "乙社区"
     assert d["items"][0]["since"] == "2019-03-01"
-    d = ok(await net(q, {"id": "area:c1", "inc": False}), net)["coBuilders"]
+    d = ok(await net(q, {"id": "area:c1", "inc": False}), net)["communityCoBuilders"]
     assert [i["unit"]["id"] for i in d["items"]] == ["unit:u1"]
 
 
 async def test_question_errors(net: Client) -> None:
-    q = "query($id: ID!) { coBuilders(communityId: $id) { unitCount } }"
+    q = "query($id: ID!) { communityCoBuilders(communityId: $id) { unitCount } }"
     assert code(await net(q, {"id": "area:nope"})) == "NOT_FOUND"
     assert code(await net(q, {"id": "unit:u1"})) == "VALIDATION"
     assert code(await net(q, {"id": "area:s1"})) == "VALIDATION"  # a street is not a community
@@ -195,20 +195,20 @@ async def test_units_without_projects(net: Client) -> None:
 
 
 async def test_reported_and_part_time_members(net: Client) -> None:
-    q = '{ reportedMembers(communityId: "area:c1") { count totalServiceHours items { person { name } reportedAt reportType serviceHours serviceRecords } } }'
-    d = ok(await net(q), net)["reportedMembers"]
+    q = '{ communityReportingMembers(communityId: "area:c1") { count totalServiceHours items { person { name } reportedAt reportType serviceHours serviceRecords } } }'
+    d = ok(await net(q), net)["communityReportingMembers"]
     assert d["items"] == [{"person": {"name": "张三"}, "reportedAt": "2024-01-05", "reportType": "IN_SERVICE", "serviceHours": 4.0, "serviceRecords": 2}]
-    q = '{ partTimeCommitteeMembers(communityId: "area:c1") { count sourceUnitCount items { person { name } sourceUnit { name } } } }'
-    d = ok(await net(q), net)["partTimeCommitteeMembers"]
+    q = '{ communityPartTimeCommitteeMembers(communityId: "area:c1") { count sourceUnitCount items { person { name } sourceUnit { name } } } }'
+    d = ok(await net(q), net)["communityPartTimeCommitteeMembers"]
     assert d["items"] == [{"person": {"name": "李四"}, "sourceUnit": {"name": "第一医院"}}]
 
 
 async def test_alliance_members(net: Client) -> None:
-    q = '{ allianceMembers(allianceId: "alliance:al") { memberCount coBuildingCount items { unit { id } role coBuilds coBuildsWith { id } } } }'
+    q = '{ allianceMembers(allianceId: "alliance:al") { memberCount coBuildingCount items { unit { id } role coBuilds coBuildingAreas { id } } } }'
     d = ok(await net(q), net)["allianceMembers"]
     assert d["memberCount"] == 2 and d["coBuildingCount"] == 1
-    assert d["items"][0]["unit"]["id"] == "unit:u1" and sorted(a["id"] for a in d["items"][0]["coBuildsWith"]) == ["area:c1", "area:c2"]
-    assert d["items"][1] == {"unit": {"id": "unit:u3"}, "role": "MEMBER", "coBuilds": False, "coBuildsWith": []}
+    assert d["items"][0]["unit"]["id"] == "unit:u1" and sorted(a["id"] for a in d["items"][0]["coBuildingAreas"]) == ["area:c1", "area:c2"]
+    assert d["items"][1] == {"unit": {"id": "unit:u3"}, "role": "MEMBER", "coBuilds": False, "coBuildingAreas": []}
 
 
 async def test_evaluations(net: Client) -> None:
@@ -301,16 +301,16 @@ def seed() -> Seed:
 
 async def test_seed_article_facts(gql: Any, seed: Seed) -> None:
     zidongge, hospital = seed.by_name("AdminArea", "紫东阁社区"), seed.by_name("Unit", "区第一人民医院")
-    q = """query($id: ID!) { coBuilders(communityId: $id) { unitCount
-             items { unit { id name hasPartyOrg { node { name } } } via { id } since } } }"""
-    d = ok(await gql(q, {"id": zidongge}), gql)["coBuilders"]
+    q = """query($id: ID!) { communityCoBuilders(communityId: $id) { unitCount
+             items { unit { id name partyOrganizations { nodes { name } } } via { id } since } } }"""
+    d = ok(await gql(q, {"id": zidongge}), gql)["communityCoBuilders"]
     units = {i["unit"]["id"]: i for i in d["items"]}
     assert hospital in units, "区第一人民医院 co-builds with 紫东阁社区 (F001)"
     assert set(units) == seed.active_partners(zidongge)
     hosp_orgs = sorted(seed.nodes[o]["name"] for o in seed.orgs_of[hospital])
-    assert sorted(e["node"]["name"] for e in units[hospital]["unit"]["hasPartyOrg"]) == hosp_orgs
+    assert sorted(e["name"] for e in units[hospital]["unit"]["partyOrganizations"]["nodes"]) == hosp_orgs
     haixin = seed.by_name("AdminArea", "海信社区")
-    d = ok(await gql("query($id: ID!) { coBuilders(communityId: $id) { unitCount } }", {"id": haixin}), gql)["coBuilders"]
+    d = ok(await gql("query($id: ID!) { communityCoBuilders(communityId: $id) { unitCount } }", {"id": haixin}), gql)["communityCoBuilders"]
     assert d["unitCount"] == 11 == len(seed.active_partners(haixin)), "海信社区 has 11 partners (F002)"
     q = 'query($a: ID!, $b: ID!) { shortestConnection(fromId: $a, toId: $b, via: [CO_BUILDS_WITH]) { found hops steps { relationship direction } } }'
     d = ok(await gql(q, {"a": zidongge, "b": hospital}), gql)["shortestConnection"]
@@ -407,8 +407,8 @@ async def test_seed_members_and_alliances(gql: Any, seed: Seed) -> None:
         place = at.get(r["to"])
         if place and seed.nodes[place]["_label"] == "AdminArea" and seed.depth_to(place, area, 2):
             hours[r["from"]] += seed.nodes[r["to"]]["hours"]
-    q = "query($id: ID!) { reportedMembers(communityId: $id) { count items { person { id } serviceHours } } }"
-    d = ok(await gql(q, {"id": area}), gql)["reportedMembers"]
+    q = "query($id: ID!) { communityReportingMembers(communityId: $id) { count items { person { id } serviceHours } } }"
+    d = ok(await gql(q, {"id": area}), gql)["communityReportingMembers"]
     assert d["count"] == len(per_area[area])
     for i in d["items"]:
         assert i["serviceHours"] == pytest.approx(hours[i["person"]["id"]])
@@ -416,8 +416,8 @@ async def test_seed_members_and_alliances(gql: Any, seed: Seed) -> None:
     ptc = [r for r in seed.rels["HOLDS_POSITION"] if r.get("role") == "PART_TIME_COMMITTEE_MEMBER" and r["to"] in org_area]
     area = max({org_area[r["to"]] for r in ptc}, key=lambda a: (sum(1 for r in ptc if org_area[r["to"]] == a), a))
     mine = {r["from"]: r.get("representsUnitId") for r in ptc if org_area[r["to"]] == area}
-    q = "query($id: ID!) { partTimeCommitteeMembers(communityId: $id) { items { person { id } sourceUnit { id } } } }"
-    d = ok(await gql(q, {"id": area}), gql)["partTimeCommitteeMembers"]
+    q = "query($id: ID!) { communityPartTimeCommitteeMembers(communityId: $id) { items { person { id } sourceUnit { id } } } }"
+    d = ok(await gql(q, {"id": area}), gql)["communityPartTimeCommitteeMembers"]
     assert {i["person"]["id"]: (i["sourceUnit"] or {}).get("id") for i in d["items"]} == mine
     # alliance members, and which also co-build
     al = "alliance:yt-red-alliance"
@@ -466,9 +466,9 @@ def test_every_question_type_field_and_argument_is_bilingual() -> None:
     schema = build_schema()._schema
     query = schema.query_type
     entity_types = set(TYPES) | {"Node", "Entity", "Actor"}
-    questions = ["coBuilders", "unitCommunities", "coverageGaps", "residentUnitsNotEngaged", "rollup", "shortestConnection",
+    questions = ["communityCoBuilders", "unitCommunities", "coverageGaps", "residentUnitsNotEngaged", "rollup", "shortestConnection",
                  "hubs", "isolatedClusters", "similarCommunities", "unclaimedDemands", "matchDemands", "claimRates",
-                 "unitsWithoutProjects", "reportedMembers", "partTimeCommitteeMembers", "allianceMembers",
+                 "unitsWithoutProjects", "communityReportingMembers", "communityPartTimeCommitteeMembers", "allianceMembers",
                  "evaluationScores", "pairingsMissingEvaluation"]
     seen: set[str] = set()
 

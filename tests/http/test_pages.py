@@ -3,8 +3,10 @@ the install instructions when the npm assets are missing, and the vendor route's
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from cobuild.web.assets import VENDOR, WebAssets
 from tests.client import serve
@@ -91,3 +93,20 @@ async def test_vendor_route_serves_only_the_listed_files(engine, tmp_path) -> No
                      "/static/cobuild/../app.py"):
             r = await gql.client.get(path)
             assert r.status_code == 404, path
+
+
+def _default_query() -> str:
+    """The query GraphiQL opens with (cobuild/web/static/graphiql.js, DEFAULT_QUERY)."""
+    js = (Path(__file__).resolve().parents[2] / "cobuild" / "web" / "static" / "graphiql.js").read_text(encoding="utf-8")
+    lines = re.search(r"var DEFAULT_QUERY = \[(.*?)\]\.join", js, re.S).group(1)  # type: ignore[union-attr]
+    return "\n".join(json.loads(f"[{lines.strip().rstrip(',')}]"))
+
+
+async def test_graphiql_default_query_answers_on_the_seed_network(gql) -> None:
+    """A first visitor runs the default query as it stands, without a key: it follows the schema and
+    answers with data (one statement)."""
+    body = await gql(_default_query(), anonymous=True)
+    assert "errors" not in body, body
+    area = body["data"]["adminArea"]
+    assert area["name"] == "紫东阁社区" and area["coBuildingUnits"]["totalCount"] > 0 and area["demands"]["nodes"]
+    assert gql.last_statements == 1

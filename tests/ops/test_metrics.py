@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from cobuild.graph.engines.base import GraphEngine
 from tests.client import GQL, serve
 
-CO_BUILDERS = 'query CommunityPage($id: ID!) { coBuilders(communityId: $id) { unitCount } }'
+CO_BUILDERS = 'query CommunityPage($id: ID!) { communityCoBuilders(communityId: $id) { unitCount } }'
 COMMUNITY = "area:sl-zidongge"
 
 
@@ -40,15 +40,15 @@ async def test_requests_root_fields_statements_and_questions(gql: GQL) -> None:
     for _ in range(3):
         doc = await gql(CO_BUILDERS, {"id": COMMUNITY})
         assert "errors" not in doc
-    bad = await gql('query CommunityPage { coBuilders(communityId: "unit:not-a-community") { unitCount } }')
+    bad = await gql('query CommunityPage { communityCoBuilders(communityId: "unit:not-a-community") { unitCount } }')
     bad_code = bad["errors"][0]["extensions"]["code"]
     await gql("{ a: __typename b: units(first: 1) { totalCount } }")
     m = await scrape(gql)
     assert value(m, "cobuild_graphql_requests_total", operation="CommunityPage", type="query", code="OK") == 3
     assert value(m, "cobuild_graphql_requests_total", operation="CommunityPage", type="query", code=bad_code) == 1
     assert value(m, "cobuild_graphql_requests_total", operation="(anonymous)", type="query", code="OK") == 1
-    assert value(m, "cobuild_graphql_root_fields_total", root_field="coBuilders", code="OK") == 3
-    assert value(m, "cobuild_graphql_root_fields_total", root_field="coBuilders", code=bad_code) == 1
+    assert value(m, "cobuild_graphql_root_fields_total", root_field="communityCoBuilders", code="OK") == 3
+    assert value(m, "cobuild_graphql_root_fields_total", root_field="communityCoBuilders", code=bad_code) == 1
     assert value(m, "cobuild_graphql_root_fields_total", root_field="units", code="OK") == 1  # alias → field
     assert value(m, "cobuild_graphql_root_fields_total", root_field="__typename", code="OK") == 1
     assert value(m, "cobuild_graphql_request_duration_seconds_count", operation="CommunityPage", type="query") == 4
@@ -57,8 +57,8 @@ async def test_requests_root_fields_statements_and_questions(gql: GQL) -> None:
     assert value(m, "cobuild_graphql_statements_per_request_bucket", operation="CommunityPage", le="1.0") == 4
     assert value(m, "cobuild_graphql_statements_per_request_bucket", operation="CommunityPage", le="0.0") == 1
     questions = {s["question"] for s in series(m, "cobuild_statement_duration_seconds_count")}
-    assert "Q1 coBuilders" in questions and "connection Unit" in questions
-    assert value(m, "cobuild_statement_duration_seconds_count", question="Q1 coBuilders", engine="ladybug",
+    assert "Q1 communityCoBuilders" in questions and "connection Unit" in questions
+    assert value(m, "cobuild_statement_duration_seconds_count", question="Q1 communityCoBuilders", engine="ladybug",
                  mode="read") == 3
     assert value(m, "cobuild_http_requests_total", route="/graphql", status="200") == 5
     assert value(m, "cobuild_statements_in_flight", engine="ladybug") == 0

@@ -40,7 +40,7 @@ def _all_attribute_text(spans: Any) -> str:
 
 async def test_a_span_per_request_and_per_statement(traced: tuple[GQL, InMemorySpanExporter]) -> None:
     gql, exporter = traced
-    doc = await gql("query CommunityPage($id: ID!) { coBuilders(communityId: $id) { unitCount } "
+    doc = await gql("query CommunityPage($id: ID!) { communityCoBuilders(communityId: $id) { unitCount } "
                     "units(first: 2) { totalCount } }", {"id": SECRET_ID})
     assert "errors" not in doc
     spans = exporter.get_finished_spans()
@@ -52,7 +52,7 @@ async def test_a_span_per_request_and_per_statement(traced: tuple[GQL, InMemoryS
     assert request.attributes["graphql.operation.name"] == "CommunityPage"
     assert request.attributes["http.response.status_code"] == 200
     assert request.attributes["cobuild.statements"] == 2
-    assert sorted(s.name for s in clients) == ["Q1 coBuilders", "connection Unit"]
+    assert sorted(s.name for s in clients) == ["Q1 communityCoBuilders", "connection Unit"]
     for s in clients:
         assert s.parent is not None and s.parent.span_id == request.context.span_id
         assert s.context.trace_id == request.context.trace_id

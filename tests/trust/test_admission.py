@@ -40,11 +40,14 @@ PAGES = {
     "node": f'{{ node(id: "{COMMUNITY}") {{ id }} }}',
     "unit": f'{{ unit(id: "{UNIT}") {{ id name }} }}',
     "units": "{ units(first: 5) { nodes { id } } }",
-    "coBuilders": f'{{ coBuilders(communityId: "{COMMUNITY}") {{ unitCount }} }}',
+    # a community page's side and page fields (docs/frontend.md) are page reads too
+    "adminArea": f'{{ adminArea(id: "{COMMUNITY}") {{ demands(first: 5) {{ totalCount }} projects(first: 5) {{ totalCount }} '
+                 f'reportingMembers(first: 5) {{ totalCount }} }} }}',
+    "communityCoBuilders": f'{{ communityCoBuilders(communityId: "{COMMUNITY}") {{ unitCount }} }}',
     "unitCommunities": f'{{ unitCommunities(unitId: "{UNIT}") {{ communityCount }} }}',
     "residentUnitsNotEngaged": f'{{ residentUnitsNotEngaged(communityId: "{COMMUNITY}") {{ residentUnitCount }} }}',
-    "reportedMembers": f'{{ reportedMembers(communityId: "{COMMUNITY}") {{ count }} }}',
-    "partTimeCommitteeMembers": f'{{ partTimeCommitteeMembers(communityId: "{COMMUNITY}") {{ count }} }}',
+    "communityReportingMembers": f'{{ communityReportingMembers(communityId: "{COMMUNITY}") {{ count }} }}',
+    "communityPartTimeCommitteeMembers": f'{{ communityPartTimeCommitteeMembers(communityId: "{COMMUNITY}") {{ count }} }}',
     "allianceMembers": f'{{ allianceMembers(allianceId: "{ALLIANCE}") {{ memberCount }} }}',
     "evaluationScores": f'{{ evaluationScores(pairingId: "{PAIRING}") {{ count }} }}',
     "search": '{ search(text: "社区") { id } }',
@@ -98,7 +101,7 @@ async def test_a_heavy_question_waits_for_a_slot_up_to_the_limit(seeded: GraphEn
     async with serve(seeded, tmp_path, heavy_slots=1, heavy_wait_s=0.2) as gql:
         gate = seeded.admission
         async with gate.slot():
-            both = f'{{ {HEAVY["rollup"][1:-1]} {PAGES["coBuilders"][1:-1]} }}'
+            both = f'{{ {HEAVY["rollup"][1:-1]} {PAGES["communityCoBuilders"][1:-1]} }}'
             body = await gql(both)
         assert codes(body) == ["DB_BUSY"] and body["errors"][0]["path"] == ["rollup"]
         assert gql.last_statements == 1  # the page question beside it ran; rollup's non-null result nulls `data`

@@ -196,3 +196,88 @@ async def test_filtering_by_personal_data_sees_only_entitled_rows(gql: Any, worl
     assert body["data"]["persons"]["nodes"] == []
     body = await _as(gql, "admin", world, q, {"id": world.person["own"]})
     assert [n["id"] for n in body["data"]["persons"]["nodes"]] == [world.person["own"]]
+
+
+# ------------------------------------------------------------------------------------------------
+# Page and side fields (issue 10): scoped rows filtered and personal data masked inside them too
+# ------------------------------------------------------------------------------------------------
+async def _giver_of(gql: Any, evaluation: str) -> str:
+    rows = await gql.engine.run(Statement("MATCH (g)-[:`GAVE`]->(e:`Evaluation`) WHERE e.`id` = $id RETURN g.`id` AS id",
+                                          {"id": evaluation}))
+    return rows[0]["id"]
+
+
+async def _subject_in(gql: Any, evaluation: str, district: str) -> bool:
+    """Whether the evaluation is of an area (or an area's party organisation) in the district's subtree."""
+    rows = await gql.engine.run(Statement(
+        "MATCH (e:`Evaluation`)-[:`OF`]->(s) WHERE e.`id` = $id RETURN s.`id` AS id, s.`areaPath` AS path", {"id": evaluation}))
+    return any(not r["id"].startswith("unit:") and district in (r["path"] or []) for r in rows)
+
+
+@pytest.mark.parametrize("role", list(MATRIX))
+@pytest.mark.parametrize("side", ["own", "other"])
+async def test_side_fields_filter_scoped_records(gql: Any, world: World, role: str, side: str) -> None:
+    """An evaluation reached through a side field — its giver's ``evaluationsGiven``, the district's
+    ``evaluationsReceived`` over its whole side — is listed exactly when the role may read it."""
+    evaluation = world.evaluation[side]
+    giver = await _giver_of(gql, evaluation)
+    label = "unit" if giver.startswith("unit:") else "adminArea" if giver.startswith("area:") else "partyOrganization"
+    q = f"""query($g: ID!, $d: ID!) {{
+      giver: {label}(id: $g) {{ evaluations: evaluationsGiven(first: 100) {{ totalCount nodes {{ id }} }} }}
+      district: adminArea(id: $d) {{ evaluations: evaluationsReceived(first: 100) {{ totalCount nodes {{ id }} }} }} }}"""
+    body = await _as(gql, role, world, q, {"g": giver, "d": world.district[side]})
+    assert "errors" not in body, body
+    assert gql.last_statements == 2  # one per root field, the scope inside each
+    expected = MATRIX[role][0][0 if side == "own" else 1]
+    in_district = await _subject_in(gql, evaluation, world.district[side])
+    for part, reachable in (("giver", True), ("district", in_district)):
+        conn = body["data"][part]["evaluations"]
+        ids = {n["id"] for n in conn["nodes"]}
+        assert (evaluation in ids) == (expected and reachable), (role, side, part, conn)
+        assert conn["totalCount"] >= len(ids)
+        if conn["totalCount"] <= 100:
+            assert conn["totalCount"] == len(ids)  # counts only what the role may read
+    if side == "own":
+        assert in_district  # the own-side evaluation is of the own community: the district part is exercised
+
+
+async def _reporting(gql: Any) -> tuple[str, list[dict[str, Any]]]:
+    """A community with members who reported to it, and those members' area paths."""
+    rows = await gql.engine.run(Statement(
+        "MATCH (a:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)<-[:`REPORTS_TO`]-(p:`Person`) "
+        "WHERE a.`level` = 'COMMUNITY' RETURN a.`id` AS area, p.`id` AS id, p.`areaPath` AS path ORDER BY area, id"))
+    area = rows[0]["area"]
+    return area, [r for r in rows if r["area"] == area]
+
+
+@pytest.mark.parametrize("role", ["admin", "district", "community", "unit", "analyst", "anonymous"])
+async def test_page_fields_mask_personal_data(gql: Any, world: World, role: str) -> None:
+    """``reportingMembers`` and ``partTimeCommitteeMembers`` mask names in the statement exactly as
+    ``person(id)`` does: unmasked for admins, and for area roles within their granted areas."""
+    area, members = await _reporting(gql)
+    grants = {"district": (members[0]["path"][-2],), "community": (area,)}  # the member's district, the community
+    key = None if role == "anonymous" else gql.key(role, grants.get(role, ()), world.unit["own"] if role == "unit" else None)
+    q = """query($a: ID!) { adminArea(id: $a) {
+      reportingMembers(first: 100) { totalCount edges { reportType via { name } node { id name phone } } }
+      partTimeCommitteeMembers(first: 100) { nodes { id name } } } }"""
+    body = await (gql(q, {"a": area}, anonymous=True) if key is None else gql(q, {"a": area}, key=key))
+    assert "errors" not in body, body
+    assert gql.last_statements == 1
+    got = {e["node"]["id"]: e["node"] for e in body["data"]["adminArea"]["reportingMembers"]["edges"]}
+    assert set(got) == {m["id"] for m in members}
+    granted = set(grants.get(role, ()))
+    for m in members:
+        entitled = role == "admin" or (role in ("district", "community") and bool(granted & set(m["path"] or [])))
+        assert (got[m["id"]]["name"] != MASK) == entitled, (role, m, got[m["id"]])
+        if not entitled:
+            assert got[m["id"]]["phone"] in (None, MASK)
+    for n in body["data"]["adminArea"]["partTimeCommitteeMembers"]["nodes"]:
+        assert role == "admin" or n["name"] in (MASK, None) or role in ("district", "community")
+
+
+async def test_ordering_page_fields_by_personal_data_is_admin_only(gql: Any, world: World) -> None:
+    area, _members = await _reporting(gql)
+    q = "query($a: ID!) { adminArea(id: $a) { reportingMembers(orderBy: [{field: name}]) { nodes { id } } } }"
+    body = await _as(gql, "district", world, q, {"a": area})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "errors" not in await gql(q, {"a": area})

@@ -289,7 +289,7 @@ def test_generated_documents_never_fail_internally(env: Env, data: Any) -> None:
 # ------------------------------------------------------------------------------------------------
 TOKENS = st.sampled_from(["{", "}", "(", ")", "[", "]", ":", "$", "...", "@", "!", "=", "|", "&", ",", "query", "mutation",
                           "fragment", "on", "subscription", "units", "unit", "node", "id", "name", "edges", "first",
-                          "where", "__schema", "__type", "__typename", "claim", "input", "coBuilders", "1", "-1",
+                          "where", "__schema", "__type", "__typename", "claim", "input", "communityCoBuilders", "1", "-1",
                           "1e999", '"x"', '"""block"""', "null", "true", "#c\n", "\u00e9", "\ufeff", "\\"])
 RAW = st.one_of(st.lists(TOKENS, max_size=60).map(" ".join), TEXT)
 
@@ -474,9 +474,9 @@ def test_unreadable_requests_get_graphql_shaped_errors(env: Env, method: str, kw
 def test_aliases_of_one_entity_field_in_a_question_share_one_projection(env: Env) -> None:
     """Found by the fuzz (INTERNAL "relationship field … was not pre-fetched"): a question's entity
     field selected twice under different aliases must project what both select."""
-    doc = """{ coBuilders(communityId: "area:sl-zidongge") { items {
-      unit { id } u2: unit { name hasPartyOrg(first: 2) { node { id } } } } } }"""
+    doc = """{ communityCoBuilders(communityId: "area:sl-zidongge") { items {
+      unit { id } u2: unit { name partyOrganizations(first: 2) { nodes { id } } } } } }"""
     body = env.post({"query": doc}, "admin").json()
     assert not body.get("errors"), body
-    items = body["data"]["coBuilders"]["items"]
-    assert items and all(i["unit"]["id"] and i["u2"]["name"] and isinstance(i["u2"]["hasPartyOrg"], list) for i in items)
+    items = body["data"]["communityCoBuilders"]["items"]
+    assert items and all(i["unit"]["id"] and i["u2"]["name"] and isinstance(i["u2"]["partyOrganizations"]["nodes"], list) for i in items)

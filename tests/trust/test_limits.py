@@ -167,13 +167,33 @@ def test_cost_uses_default_pages_and_does_not_multiply_edges():
     m, err = _measure("{ items { edges { node { name } } } }")
     assert err is None and m.cost == 1 + 20 * (1 + (1 + 1))  # items + 20 × (edges + node + name)
     m, _ = _measure("{ items(first: 5) { totalCount edges { node { children { edges { node { name } } } } } } }")
-    assert m.cost == 1 + 5 * (1 + 1 + 1 + (1 + 20 * 3))
+    assert m.cost == 1 + 1 + 5 * (1 + 1 + (1 + 20 * 3))  # totalCount counts once; only edges/nodes multiply
     m, _ = _measure("{ plain { name tags } }")  # a plain list without paging arguments counts once
     assert m.cost == 1 + 2
     m, _ = _measure("{ plain { partners { name } } }")  # a list with a `first` argument pages by its default
     assert m.cost == 1 + (1 + 5 * 1)
     m, _ = _measure("{ plain { partners(first: 50) { name } } }")
     assert m.cost == 1 + (1 + 50 * 1)
+
+
+def test_to_one_fields_cost_one_on_the_real_schema():
+    """Issue 10: three levels of a single parent cost a handful (17,263 when every relationship,
+    even a to-one, was charged as a page of 20); nested connections still multiply."""
+    from cobuild.schema import build_schema
+
+    schema = build_schema()._schema
+
+    def cost(q: str) -> int:
+        m, _ = check_document(parse(q), schema, {}, None, DEFAULT_LIMITS)
+        return m.cost
+
+    assert cost('{ adminArea(id: "area:x") { parent { parent { parent { name } } } } }') == 5
+    assert cost('{ adminArea(id: "area:x") { parentLink { confidence node { name } } } }') == 5
+    assert cost("{ adminAreas { totalCount pageInfo { hasNextPage } nodes { name } } }") == 1 + 1 + 2 + 20 * 2
+    assert cost("{ adminAreas { edges { node { children { edges { node { name } } } } } } }") == 1 + 20 * (2 + (1 + 20 * 3))
+    m, err = check_document(parse("{ adminAreas(first: 100) { edges { node { children(first: 100) { edges { node { name } } } } } } }"),
+                            schema, {}, None, DEFAULT_LIMITS)
+    assert m.cost == 1 + 100 * (2 + (1 + 100 * 3)) and err is not None and err.extensions["code"] == "QUERY_TOO_COSTLY"
 
 
 def test_cost_caps_first_at_max_page_size_and_fragments_are_memoised():
@@ -227,7 +247,7 @@ async def test_cached_documents_still_meet_every_limit(make_client):
     valid = "query($id: ID!) { node(id: $id) { id } }"
     for _ in range(3):
         assert _code(await c.post(valid, {"id": "nope"})) == "VALIDATION"  # parsed and validated once, then cached
-    costly = "{ units(first: 100) { nodes { partyTo(first: 100) { node { id } } } } }"
+    costly = "{ units(first: 100) { nodes { pairings(first: 100) { nodes { id } } } } }"
     ids = set()
     for _ in range(2):
         r = await c.post(costly)

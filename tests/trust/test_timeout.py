@@ -10,8 +10,8 @@ from tests.client import serve
 
 HEAVY = """query {
   units(first: 100) { totalCount nodes { id name
-    partyTo(first: 100) { node { id parties(first: 100) { node { id } } } }
-    locatedIn { node { id ... on AdminArea { partOf { node { id parts(first: 100) { node { id } } } } } } } } }
+    pairings(first: 100) { nodes { id parties(first: 100) { nodes { id } } } }
+    locatedInAreas { nodes { id parent { id children(first: 100) { nodes { id } } } } } } }
 }"""
 
 

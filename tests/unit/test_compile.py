@@ -31,19 +31,23 @@ def test_plan_merges_fragments_and_applies_directives() -> None:
         FragmentSpread(name="F", type_condition="Actor", directives={}, selections=[f("aliases")]),
         f("sector", directives={"skip": {"if": True}}),
         f("creditCode", directives={"include": {"if": False}}),
-        f("locatedIn", f("primary"), f("node", on("AdminArea", f("name"), f("partOf", f("node", f("name"))))), alias="loc"),
+        f("locatedInAreas", f("edges", f("primary"), f("node", f("name"), f("parent", f("name")))), alias="loc"),
+        f("coveringPartyOrganizationLink", f("mode"), f("node", f("name"))),
     ]
     plan = gc.plan_entity(sel, "Unit")
     assert list(plan.props) == ["id", "name", "unitType", "aliases"]
     rp = plan.rels["loc"]
-    assert rp.field.rel.name == "LOCATED_IN" and rp.field.direction == "out" and rp.first == gc.DEFAULT_FIRST
-    assert list(rp.edge_props) == ["primary"]
-    assert set(rp.nodes) == {"AdminArea", "FunctionalZone"}
-    assert "partOf" in rp.nodes["AdminArea"].rels and not rp.nodes["FunctionalZone"].rels
+    assert rp.field.rel.name == "LOCATED_IN" and rp.field.hops[0].direction == "out" and rp.first == gc.DEFAULT_FIRST
+    assert rp.mode == "connection" and rp.order_by == [("name", "ASC")]  # the natural order when none is given
+    assert list(rp.edge_props) == ["primary", "confidence"]  # all of them: cursors must not depend on the selection
+    assert set(rp.nodes) == {"AdminArea"}
+    assert rp.nodes["AdminArea"].rels["parent"].mode == "one"
+    link = plan.rels["coveringPartyOrganizationLink"]
+    assert link.mode == "link" and link.field.name == "coveringPartyOrganization"
 
 
 def test_project_entity_text_and_carry() -> None:
-    sel = [f("name"), f("coBuildsWith", f("pairingId"), f("node", f("name"), f("hasPartyOrg", f("node", f("name")))))]
+    sel = [f("name"), f("coBuildingUnits", f("edges", f("pairingId"), f("node", f("name"), f("partyOrganizations", f("nodes", f("name"))))))]
     params, vars = Params(), Vars()
     a = vars.new("a")
     clauses, expr = gc.project_entity(sel, "AdminArea", a, params, vars, ["keep"], D)
@@ -54,7 +58,8 @@ def test_project_entity_text_and_carry() -> None:
     withs = [c for c in clauses if c.startswith("WITH ")]
     assert len(withs) == 2 and all(w.startswith(f"WITH keep, {a}") for w in withs)
     assert "collect(CASE WHEN" in text and "IS NULL THEN NULL ELSE" in text
-    assert expr.startswith("{`id`: a0.`id`, `name`: a0.`name`, `r_coBuildsWith`: {`Unit`: c")
+    assert expr.startswith("{`id`: a0.`id`, `name`: a0.`name`, `r_coBuildingUnits`: {`Unit`: c")
+    assert "`r_coBuildingUnits#total`: t" in expr
     assert params.values == {}
 
 
@@ -71,8 +76,8 @@ def test_where_values_are_parameters() -> None:
         "validFrom": {"gte": "2021-01-01"},
         "OR": [{"unitType": {"in": ["SOE", "GOV_AGENCY"]}}, {"sector": {"isNull": True}}],
         "NOT": {"aliases": {"includes": "医院"}},
-        "locatedIn_some": {"name": {"contains": "社区"}},
-        "coBuilders_none": {},
+        "locatedInAreas_some": {"name": {"contains": "社区"}},
+        "coBuildingAreas_none": {},
     }
     text = gc.compile_where(where, "Unit", "n", params, vars)
     assert evil not in text and "海" not in text and "社区" not in text
@@ -83,8 +88,19 @@ def test_where_values_are_parameters() -> None:
     assert "(n.`unitType` IN $p3 OR n.`sector` IS NULL)" in text
     assert "NOT ($p4 IN n.`aliases`)" in text
     assert "EXISTS { MATCH (n)-[:`LOCATED_IN`]->(w0:`AdminArea`) WHERE w0.`name` CONTAINS $p5 }" in text
-    assert "EXISTS { MATCH (n)-[:`LOCATED_IN`]->(w1:`FunctionalZone`)" in text
-    assert "NOT (EXISTS { MATCH (n)<-[:`CO_BUILDS_WITH`]-(w2:`AdminArea`) })" in text
+    assert "NOT (EXISTS { MATCH (n)<-[:`CO_BUILDS_WITH`]-(w1:`AdminArea`) })" in text
+
+
+def test_where_on_side_and_page_fields_walks_the_whole_side() -> None:
+    params, vars = Params(), Vars()
+    text = gc.compile_where({"agreements_some": {"status": {"eq": "IN_FORCE"}}}, "AdminArea", "n", params, vars)
+    # the area's side: itself and the areas below it, each itself or through its party organisations
+    assert text.startswith("(EXISTS { MATCH (n)<-[:`PART_OF`*0..4]-(")
+    assert "-[:`HAS_PARTY_ORG`*0..1]->(" in text and "-[:`SIGNED`]->(w0:`Agreement`)" in text
+    text = gc.compile_where({"partTimeCommitteeMembers_some": {}}, "AdminArea", "n", params, vars)
+    assert "`role` = $" in text and "PART_TIME_COMMITTEE_MEMBER" in params.values.values()
+    text = gc.compile_where({"communities_none": {}}, "AdminArea", "n", params, vars)
+    assert text.startswith("NOT (EXISTS { MATCH (n)<-[:`PART_OF`*0..4]-(") and "`level` IN $" in text
 
 
 @pytest.mark.parametrize("where", [
@@ -124,8 +140,10 @@ def test_cursor_round_trip_and_keyset() -> None:
     order = [("validFrom", "DESC"), ("name", "ASC")]
     row = {"id": "unit:u1", "validFrom": dt.date(2021, 3, 4), "name": None}
     cur = gc.encode_cursor(row, order)
-    values, last = gc.decode_cursor(cur, "Unit", order)
-    assert values == [dt.date(2021, 3, 4), None] and last == "unit:u1"
+    c = gc.decode_cursor(cur, "Unit", order)
+    assert c.values == [dt.date(2021, 3, 4), None] and c.id == "unit:u1" and (c.edge, c.nth) == ("", 1)
+    c = gc.decode_cursor(gc.encode_cursor(row, order, "{\"role\": \"LEAD\"}", 2), "Unit", order)
+    assert (c.edge, c.nth) == ("{\"role\": \"LEAD\"}", 2)
     with pytest.raises(ValidationError):
         gc.decode_cursor(cur, "Unit", [("name", "ASC")])
     with pytest.raises(ValidationError):
@@ -154,37 +172,49 @@ def test_selection_of_follows_aliases_and_fragments() -> None:
 def test_depth_limit() -> None:
     sel: list = [f("name")]
     for _ in range(gc.MAX_DEPTH + 1):
-        sel = [f("partOf", f("node", *sel))]
+        sel = [f("parent", *sel)]
     with pytest.raises(ValidationError):
         gc.plan_entity(sel, "AdminArea")
     ok = [f("name")]
     for _ in range(gc.MAX_DEPTH):
-        ok = [f("partOf", f("node", *ok))]
+        ok = [f("children", f("nodes", *ok))]
     gc.plan_entity(ok, "AdminArea")
 
 
-def test_a_new_label_needs_no_schema_code() -> None:
-    """Adding a label and a relationship to the model is enough for a type, fields and a root list."""
+def test_a_new_label_needs_only_a_model_entry_and_field_names() -> None:
+    """A label and a relationship added to the model need their field names in
+    cobuild/graph/fields.py (a missing entry is a ModelError saying what to add); then the type, its
+    fields, a to-one field with its Link and a root list appear with no schema code."""
     import subprocess
     import sys
     import textwrap
 
     script = textwrap.dedent('''
-        from cobuild.graph import model
+        from cobuild.errors import ModelError
+        from cobuild.graph import fields, model
         lab = model.NodeLabel("Festival", "fest", "节庆活动", "Festival", (model.Prop("theme", model.S, "主题", "Theme"),))
         rel = model.RelType("HOSTS_FESTIVAL", "举办节庆", "Hosts a festival", (("AdminArea", "Festival"),),
-                            (model.Prop("since", model.D, "起始", "Since"),))
+                            (model.Prop("since", model.D, "起始", "Since"),), "1:N")
         model.LABELS = model.LABELS + (lab,)
         model.LABELS_BY_NAME[lab.name] = lab
         model.LABELS_BY_PREFIX[lab.id_prefix] = lab
         model.RELATIONSHIPS = model.RELATIONSHIPS + (rel,)
         model.RELS_BY_NAME[rel.name] = rel
+        try:
+            fields.rebuild()
+            raise SystemExit("no ModelError")
+        except ModelError as e:
+            assert "('AdminArea', 'HOSTS_FESTIVAL', 'out')" in str(e) and "RELATIONSHIP_FIELDS" in str(e), e
+        fields.RELATIONSHIP_FIELDS[("AdminArea", "HOSTS_FESTIVAL", "out")] = fields.many("festivals", "举办的节庆", "Festivals it hosts")
+        fields.RELATIONSHIP_FIELDS[("Festival", "HOSTS_FESTIVAL", "in")] = fields.one("host", "主办区域", "The hosting area")
+        fields.rebuild()
         from cobuild.schema import build_schema
         sdl = build_schema().as_str()
         assert "type Festival implements Entity & Node" in sdl
         assert "  festivals(" in sdl and "  festival(" in sdl
-        assert "hostsFestival(" in sdl and "hostsFestivalInverse(" in sdl and "type AdminAreaHostsFestivalEdge" in sdl
-        assert "input FestivalWhere" in sdl and "theme: StringFilter" in sdl
+        assert "): AdminAreaFestivalsConnection!" in sdl and "type AdminAreaFestivalsEdge" in sdl
+        assert "  host: AdminArea" in sdl and "  hostLink: FestivalHostLink" in sdl
+        assert "input FestivalWhere" in sdl and "theme: StringFilter" in sdl and "festivals_some: FestivalWhere" in sdl
         print("ok")
     ''')
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -197,15 +227,21 @@ def test_statements_stay_in_the_common_subset() -> None:
     sel = [
         f("totalCount"),
         f("edges", f("cursor"), f("node", f("name"),
-          f("locatedIn", f("node", on("AdminArea", f("partOf", f("node", f("name")))), on("FunctionalZone", f("kind"))),
-            args={"where": {"name": {"startsWith": "海"}}, "orderBy": [{"field": "name"}]}),
-          f("partyTo", f("side"), f("node", f("status"), f("parties", f("side"), f("node", on("Actor", f("name")))))))),
+          f("locatedInAreas", f("nodes", f("parent", f("name"))),
+            args={"where": {"name": {"startsWith": "海"}}, "orderBy": [{"field": "name"}], "after": gc.encode_cursor(
+                {"id": "area:x", "name": "海"}, [("name", "ASC")])}),
+          f("pairings", f("edges", f("side"), f("via", f("name")), f("node", f("status"),
+            f("parties", f("edges", f("side"), f("node", on("Actor", f("name"), f("actorType"))))))))),
+          f("communities", f("totalCount"), f("nodes", f("name"))),
+        ),
     ]
-    where = {"aliases": {"includesAny": ["a", "b"]}, "coBuilders_some": {"partOf_none": {"name": {"eq": "x"}}}}
+    where = {"aliases": {"includesAny": ["a", "b"]}, "coBuildingAreas_some": {"parent_none": {"name": {"eq": "x"}}},
+             "agreements_some": {}}
     text = gc.compile_connection(sel, "Unit", {"where": where, "orderBy": [{"field": "validFrom", "direction": "DESC"}]}, D).statement.text
     forbidden = [r"\[\s*\(", r"CALL\s*\{", r"\{\s*\.", r"\blabels\(", r"\btype\(", r"\[\w+ IN ", r"FOREACH", r"\bapoc\.", r"\bgds\."]
     for pattern in forbidden:
         assert not re.search(pattern, text), (pattern, text)
     assert "$" in text and "海" not in text
-    # every OPTIONAL MATCH … collect goes through the NULL guard
-    assert text.count("collect(") == text.count("collect(CASE WHEN")
+    # every collect of an OPTIONAL MATCH goes through the NULL guard (side fields then collect per prefix member)
+    assert text.count("collect(CASE WHEN") >= 4 and "collect(c" not in text.replace("collect(CASE", "")
+    assert re.search(r"collect\(CASE WHEN n\d+ IS NULL THEN NULL WHEN \(", text)  # `after` filters inside the statement
