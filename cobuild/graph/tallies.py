@@ -42,8 +42,8 @@ How it stays equal to a recount
 * **Which tallies a write touches.** For each relevant changed record ``x`` (:data:`RELEVANT`: created,
   or one of the properties and relationship types a tally reads changed): every tally whose
   ``dependsOn`` lists ``x`` (what ``x`` fed *before* the write), and the communities among ``x``'s
-  home area and the two areas above it (what it feeds *after*: :func:`fed_now`, read off the
-  ``areaPath`` the write gave it). Those are recomputed from the graph with the statement the
+  the areas it hangs on after the write and the two areas above each (what it feeds *after*:
+  :func:`fed_now_statement`, read from the graph in the write's transaction). Those are recomputed from the graph with the statement the
   rebuild uses (:func:`compute_statement`), restricted to them: a few statements, ~15–30 ms on the
   city network, paid by writes that change what a roll-up counts (claims, project steps,
   evaluations without consequence, reports and service records pay nothing).
@@ -66,15 +66,18 @@ from typing import Any, Iterable, Sequence
 
 from cobuild.graph import model
 from cobuild.graph.cypher import Params, Statement, name
+from cobuild.graph.fields import COMMUNITIES_UNDER
 
 TALLY = model.COMMUNITY_TALLY
 LIST_KEYS = ("ancestors", "dependsOn", "units", "unitTypes", "pairings", "agreements", "agreementTypes", "partTime",
              "demands", "projects")
-COMMUNITY_LEVELS = ("COMMUNITY", "VILLAGE")
 ACTIVE = "ACTIVE"
 PART_TIME = "PART_TIME_COMMITTEE_MEMBER"
-# The depths of cobuild.resolvers.areas (not imported: graph/ does not depend on resolvers/).
-ANCESTOR_DEPTH = 4  # areas.COMMUNITY_DEPTH: communities_under walks 0..4 PART_OF hops
+# The walk of "the communities under an area" (cobuild.graph.fields.COMMUNITIES_UNDER, which
+# AdminArea.communities and every roll-up use): a tally lists the areas that walk reaches it from.
+COMMUNITY_LEVELS = tuple(COMMUNITIES_UNDER.levels)
+ANCESTOR_DEPTH = COMMUNITIES_UNDER.max
+# cobuild.resolvers.areas.SUBAREA_DEPTH (not imported: graph/ does not depend on resolvers/).
 SUBAREA_DEPTH = 2  # areas.SUBAREA_DEPTH: a community's compounds and grids
 
 # A changed record feeds tallies only through these facts: creating it, or changing one of these
@@ -257,14 +260,48 @@ def listing_statement(dialect: Any, ids: Sequence[str]) -> Statement:
                      "RETURN t.`community` AS c", p.values, label="tallies: listing")
 
 
-def fed_now(change: Any) -> list[str]:
-    """The areas that may be communities ``change``'s record feeds after the write: its home area and
-    the two above it — the first entries of its ``areaPath``, which every write sets from the record
-    it hangs on (a pairing's host, an agreement's or a project's pairing, a demand's publisher, a
-    party organisation's owner, an area's parent). ``k`` feeds community ``c`` when ``c`` is ``k`` or
-    one or two PART_OF hops above it (the inverse of :func:`cobuild.resolvers.areas.community_areas`);
-    ids that are not communities are dropped by :func:`compute_statement`."""
-    return list(change.area_path or [])[:SUBAREA_DEPTH + 1]
+# How a record of each label reaches the areas it feeds (the hops of compute_statement, read
+# backwards from the record, whose id is ``x``): each ends with the area ``k`` bound.
+_FEEDS: dict[str, tuple[str, ...]] = {
+    "AdminArea": ("MATCH (k:`AdminArea`) WHERE k.`id` IN {ids}",),
+    "Pairing": ("MATCH (k:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(:`Unit`) WHERE cb.`pairingId` IN {ids}",),
+    "Unit": ("MATCH (k:`AdminArea`)-[:`CO_BUILDS_WITH`]->(x:`Unit`) WHERE x.`id` IN {ids}",),
+    "Agreement": (
+        "MATCH (k:`AdminArea`)-[:`SIGNED`]->(x:`Agreement`) WHERE x.`id` IN {ids}",
+        "MATCH (k:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)-[:`SIGNED`]->(x:`Agreement`) WHERE x.`id` IN {ids}",
+        "MATCH (x:`Agreement`)-[:`FORMALIZES`]->(pw:`Pairing`) WHERE x.`id` IN {ids} "
+        "MATCH (k:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(:`Unit`) WHERE cb.`pairingId` = pw.`id`",
+    ),
+    "PartyOrganization": ("MATCH (k:`AdminArea`)-[:`HAS_PARTY_ORG`]->(x:`PartyOrganization`) WHERE x.`id` IN {ids}",),
+    "Person": ("MATCH (k:`AdminArea`)-[:`HAS_PARTY_ORG`]->(:`PartyOrganization`)<-[:`HOLDS_POSITION`]-(x:`Person`) "
+               "WHERE x.`id` IN {ids}",),
+    "Demand": ("MATCH (k:`AdminArea`)-[:`PUBLISHES`]->(x:`Demand`) WHERE x.`id` IN {ids}",),
+    "Project": ("MATCH (x:`Project`)-[:`UNDER`]->(pw:`Pairing`) WHERE x.`id` IN {ids} "
+                "MATCH (k:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(:`Unit`) WHERE cb.`pairingId` = pw.`id`",),
+}
+
+
+def fed_now_statement(ids_by_label: dict[str, Sequence[str]]) -> Statement | None:
+    """The areas the changed records feed *after* the write, read from the graph inside the write's
+    transaction: each area ``k`` a record hangs on (a pairing's co-building edges, an agreement's
+    signers and its pairing's edges, a demand's publisher, a party organisation's owner, …) and
+    the two areas above ``k`` — community ``c`` counts ``k`` when ``c`` is ``k`` or one or two
+    PART_OF hops above it (the inverse of :func:`cobuild.resolvers.areas.community_areas`). Ids
+    that are not communities are dropped by :func:`compute_statement`. (Read from the graph rather
+    than from the records' ``areaPath``: data written by a partner or an import may not carry one.)"""
+    p = Params()
+    branches = []
+    for label, ids in sorted(ids_by_label.items()):
+        if not ids or label not in _FEEDS:
+            continue
+        ref = p.add(sorted(set(ids)))
+        for head in _FEEDS[label]:
+            branches.append(head.format(ids=ref) + " OPTIONAL MATCH (k)-[:`PART_OF`]->(k1:`AdminArea`) "
+                            "OPTIONAL MATCH (k1)-[:`PART_OF`]->(k2:`AdminArea`) "
+                            "RETURN k.`id` AS a, k1.`id` AS b, k2.`id` AS c")
+    if not branches:
+        return None
+    return Statement(" UNION ALL ".join(branches), p.values, label="tallies: fed now")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -288,13 +325,18 @@ async def recompute(tx: Any, dialect: Any, community_ids: Sequence[str]) -> int:
 async def refresh(tx: Any, dialect: Any, changes: Iterable[Any]) -> int:
     """Bring the tallies a unit of work's ``changes`` can affect up to date, in its transaction:
     recompute the communities whose tally lists a changed record (what it fed before the write) and
-    those on the changed records' ``areaPath`` (what it feeds now, :func:`fed_now`)."""
+    those the changed records hang on now (:func:`fed_now_statement`)."""
     relevant = [c for c in changes if is_relevant(c)]
     if not relevant:
         return 0
     ids = sorted({c.entity_id for c in relevant})
-    communities = {a for c in relevant for a in fed_now(c)}
-    communities |= {r["c"] for r in await tx.run(listing_statement(dialect, ids)) if r.get("c")}
+    by_label: dict[str, set[str]] = {}
+    for c in relevant:
+        by_label.setdefault(c.label, set()).add(c.entity_id)
+    communities = {r["c"] for r in await tx.run(listing_statement(dialect, ids)) if r.get("c")}
+    now = fed_now_statement({k: sorted(v) for k, v in by_label.items()})
+    if now is not None:
+        communities |= {x for r in await tx.run(now) for x in (r.get("a"), r.get("b"), r.get("c")) if x}
     return await recompute(tx, dialect, sorted(communities))
 
 
