@@ -15,10 +15,11 @@ import time
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 console = Console()
 err = Console(stderr=True)
-maintain_app = typer.Typer(help="Maintained structures (community tallies, area paths): rebuild or check against a recount.",
+maintain_app = typer.Typer(help="Structures kept up to date on write (the roll-ups' community tallies): rebuild or check against a recount.",
                            no_args_is_help=True)
 
 
@@ -29,8 +30,14 @@ def rebuild() -> None:
     from cobuild.graph import maintain
 
     started = time.perf_counter()
-    with console.status("recounting from the graph …"):
-        report = _with_engine(maintain.rebuild)
+    with Progress(TextColumn("[bold]{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("recounting from the graph", total=None)
+
+        def progress(done: int, total: int, phase: str) -> None:
+            bar.update(task, description=phase, completed=done, total=total or None)
+
+        report = _with_engine(lambda engine: maintain.rebuild(engine, progress))
     console.print(f"rebuilt: {report.describe()} in {time.perf_counter() - started:.1f}s")
 
 

@@ -400,10 +400,6 @@ async def run_import(engine: GraphEngine, source: Path, *, batch_size: int = DEF
             progress(path.name, path.stat().st_size, committed, report.batches)
         if fail_after is not None and report.batches >= fail_after and path != files[-1]:
             raise RuntimeError(f"import interrupted after {report.batches} batches (injected)")
-    # The per-community facts of the roll-ups, recounted from what is now in the store: relationships
-    # arrive in later batches than the records they join, so one recount at the end beats following
-    # every batch. Until then the roll-ups count what the tallies held before the import.
-    await tallies.rebuild(engine)
     return report
 
 
@@ -417,6 +413,12 @@ async def _commit(engine: GraphEngine, report: ImportReport, source: Path, job: 
     async def work(tx: Any) -> tuple[int, int]:
         created, changed, done = await write_batch(tx, dialect, batch, now, report.created_ids) if batch else (0, 0, [])
         await tx.run(checkpoint_statement(dialect, job, str(source), list(files_done), file, rows_done, last, now))
+        if last:
+            # The roll-ups' per-community facts, recounted from what is now in the store, in the
+            # transaction that marks the job done: relationships arrive in later batches than the
+            # records they join, so one recount at the end beats following every batch (until then
+            # the roll-ups count what the tallies held before the import).
+            await tallies.rebuild_in(tx, dialect)
         committed[0] = await changes.record(tx, dialect, done, "import", now)  # last: the counter lock until commit
         return created, changed
 

@@ -21,9 +21,9 @@ class Report:
         return f"{self.tallies:,} community tallies"
 
 
-async def rebuild(engine: Any) -> Report:
+async def rebuild(engine: Any, progress: tallies.RebuildProgress | None = None) -> Report:
     """Store a recount of every maintained structure."""
-    return Report(tallies=await tallies.rebuild(engine))
+    return Report(tallies=await tallies.rebuild(engine, progress))
 
 
 async def check(engine: Any) -> Report:
