@@ -320,6 +320,16 @@ async def recompute(tx: Any, dialect: Any, community_ids: Sequence[str]) -> int:
     were written (ids that are no longer communities lose their tally)."""
     if not community_ids:
         return 0
+    if dialect.lock_node("t"):  # a store with concurrent writers (Neo4j)
+        # Neo4j (read committed, concurrent writers): take the tallies' write locks before the
+        # recount reads the graph, so a concurrent write recounting the same community waits for
+        # this one to commit and then reads what it wrote — else the later commit could store a
+        # recount that misses the earlier write. (A tally MERGEd here for an id that is no
+        # community is deleted again below. LadybugDB runs one writer at a time: no lock needed.)
+        p = Params()
+        await tx.run(Statement(f"UNWIND {p.add(sorted(set(community_ids)))} AS cid "
+                               "MERGE (t:`CommunityTally` {`community`: cid}) SET t.`community` = t.`community` RETURN count(t) AS n",
+                               p.values, label="tallies: lock"))
     rows = tallies_from_rows(await tx.run(compute_statement(community_ids)))
     gone = sorted(set(community_ids) - set(rows))
     await tx.run(write_statement(dialect, list(rows.values()), gone, _now()))
