@@ -161,17 +161,6 @@ def _anchor(q: Q, label_name: str, var: str, node_id: str) -> str:
     return f"MATCH ({var}:{name(label_name)}) WHERE {var}.`id` = {q.add(node_id)}"
 
 
-def covered_flag(c: str, carry: Sequence[str], active: str, out: str = "covered") -> str:
-    """Clauses ending ``WITH carry, c, <out>``: whether community ``c`` — or one of its areas (its
-    compounds and grids, :func:`~cobuild.resolvers.areas.community_areas`) — has an active
-    co-building partner: one walk, then a one-hop EXISTS."""
-    k = f"{c}_k"
-    keep = ", ".join(dict.fromkeys([*carry, c]))
-    return (community_areas(c, k, [*carry, c])
-            + f"WITH {keep}, {k}, EXISTS {{ MATCH ({k})-[ex:`CO_BUILDS_WITH`]->(:`Unit`) WHERE ex.`status` = {active} }} AS {k}c "
-            f"WITH {keep}, max(CASE WHEN {k}c THEN 1 ELSE 0 END) = 1 AS {out} ")
-
-
 AREA_REF = "{`id`: %(v)s.`id`, `name`: %(v)s.`name`, `level`: %(v)s.`level`, `communityType`: %(v)s.`communityType`}"
 
 
