@@ -100,12 +100,20 @@ RELEVANT: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
+# Records that feed a tally only through a relationship another write creates: a new unit has no
+# co-building edge yet (those are derived from pairings), a new person holds no committee seat
+# unless the write gave one. Creating one changes no tally; the write that links it does.
+FED_THROUGH_OTHERS = frozenset({"Unit", "Person"})
+
+
 def is_relevant(change: Any) -> bool:
     """Whether a changed record (:class:`cobuild.graph.changes.Change`) can change a tally."""
     rule = RELEVANT.get(change.label or "")
     if rule is None or not change.entity_id:
         return False
     props, rels = rule
+    if change.kind == "CREATED" and change.label in FED_THROUGH_OTHERS:
+        return bool(rels & set(change.relationships))
     return change.kind != "UPDATED" or bool(props & set(change.fields) or rels & set(change.relationships))
 
 
@@ -339,15 +347,18 @@ async def recompute(tx: Any, dialect: Any, community_ids: Sequence[str]) -> int:
 async def refresh(tx: Any, dialect: Any, changes: Iterable[Any]) -> int:
     """Bring the tallies a unit of work's ``changes`` can affect up to date, in its transaction:
     recompute the communities whose tally lists a changed record (what it fed before the write) and
-    those the changed records hang on now (:func:`fed_now_statement`)."""
+    those the changed records hang on now (:func:`fed_now_statement`): with the recount and the
+    write, four statements (five on Neo4j: the tallies' locks)."""
     relevant = [c for c in changes if is_relevant(c)]
     if not relevant:
         return 0
-    ids = sorted({c.entity_id for c in relevant})
     by_label: dict[str, set[str]] = {}
     for c in relevant:
         by_label.setdefault(c.label, set()).add(c.entity_id)
-    communities = {r["c"] for r in await tx.run(listing_statement(dialect, ids)) if r.get("c")}
+    # two statements, not one UNION ALL: LadybugDB 0.22 mis-maps the columns of a UNION ALL branch
+    # after a first branch that returns one expression under several names
+    communities = {r["c"] for r in await tx.run(listing_statement(dialect, sorted({c.entity_id for c in relevant})))
+                   if r.get("c")}
     now = fed_now_statement({k: sorted(v) for k, v in by_label.items()})
     if now is not None:
         communities |= {x for r in await tx.run(now) for x in (r.get("a"), r.get("b"), r.get("c")) if x}
