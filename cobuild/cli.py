@@ -16,6 +16,7 @@ from cobuild.auth.cli import keys_app
 from cobuild.config import Settings
 from cobuild.console.cli import cypher as cypher_command
 from cobuild.http.persisted_cli import persisted_app
+from cobuild.maintain_cli import maintain_app
 from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
 from cobuild.partners_cli import changes_app, import_command
@@ -180,6 +181,7 @@ app.command()(cypher_command)
 app.add_typer(persisted_app, name="persisted", help="Persisted GraphQL documents (allow-list): add, list, remove, extract.")
 app.command("import")(import_command)
 app.add_typer(changes_app, name="changes")
+app.add_typer(maintain_app, name="maintain")
 
 
 if __name__ == "__main__":  # pragma: no cover

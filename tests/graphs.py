@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Sequence
 
-from cobuild.graph import model
+from cobuild.graph import model, tallies
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.upsert import merge_rels, upsert_nodes
@@ -32,7 +32,8 @@ def copy_store(template: Path, target: Path) -> Path:
 async def write_graph(engine: GraphEngine, nodes: Nodes, rels: Rels, now: dt.datetime, *,
                       derive: bool = True) -> None:
     """Write ``nodes`` (validated against the model) and ``rels`` in one transaction, checking every
-    relationship found both ends; then recompute the derived co-building edges of the pairings."""
+    relationship found both ends; then recompute the derived co-building edges of the pairings and
+    the community tallies (what every write through the service keeps up to date)."""
     async def work(tx: Any) -> None:
         for label_name, rows in nodes.items():
             lab = model.label(label_name)
@@ -43,5 +44,6 @@ async def write_graph(engine: GraphEngine, nodes: Nodes, rels: Rels, now: dt.dat
             assert int(res[0]["n"]) == len(rows), (rel_name, a, b)
         if derive and nodes.get("Pairing"):
             await rederive(tx, engine.dialect, [p["id"] for p in nodes["Pairing"]])
+        await tallies.rebuild_in(tx, engine.dialect)
 
     await engine.write(work)

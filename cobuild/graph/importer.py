@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from cobuild.errors import ClientSafeError, ValidationError
-from cobuild.graph import changes, model
+from cobuild.graph import changes, model, tallies
 from cobuild.graph.cypher import Params, Statement, name
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.export import ADMIN_TYPES, ARRAY_DELIMITER
@@ -413,6 +413,12 @@ async def _commit(engine: GraphEngine, report: ImportReport, source: Path, job: 
     async def work(tx: Any) -> tuple[int, int]:
         created, changed, done = await write_batch(tx, dialect, batch, now, report.created_ids) if batch else (0, 0, [])
         await tx.run(checkpoint_statement(dialect, job, str(source), list(files_done), file, rows_done, last, now))
+        if last:
+            # The roll-ups' per-community facts, recounted from what is now in the store, in the
+            # transaction that marks the job done: relationships arrive in later batches than the
+            # records they join, so one recount at the end beats following every batch (until then
+            # the roll-ups count what the tallies held before the import).
+            await tallies.rebuild_in(tx, dialect)
         committed[0] = await changes.record(tx, dialect, done, "import", now)  # last: the counter lock until commit
         return created, changed
 

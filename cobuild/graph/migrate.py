@@ -6,13 +6,17 @@ on, and the CJK full-text index on names and aliases. The applied version and th
 fingerprint are stored in the graph as a ``_SchemaVersion`` node. Running ``migrate`` again changes
 nothing; after the model changes (a new label, say) the fingerprint differs and the idempotent
 schema statements run again, creating only what is missing.
+
+Version 3 adds the community tallies (:mod:`cobuild.graph.tallies`) and, as its data step, computes
+them from the graph the store already holds — so a store migrated from version 2 answers roll-ups
+from complete tallies at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Awaitable, Callable
 
 from cobuild.errors import EngineError, EngineUnavailableError, StoreLockedError
 from cobuild.graph import model
@@ -26,12 +30,22 @@ class Migration:
     version: int
     description: str
     statements: Callable[[Dialect], list[str]]
+    # a data step run once the DDL of every pending migration is in place (idempotent)
+    after: Callable[[GraphEngine], Awaitable[Any]] | None = None
+
+
+async def _rebuild_tallies(engine: GraphEngine) -> Any:
+    from cobuild.graph import tallies
+
+    return await tallies.rebuild(engine)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "schema derived from cobuild.graph.model", lambda d: d.schema_statements()),
     Migration(2, "change feed, idempotency keys and import checkpoints (model.INTERNAL_LABELS)",
               lambda d: d.internal_schema_statements()),
+    Migration(3, "community tallies kept up to date on write (cobuild.graph.tallies), computed from the graph",
+              lambda d: d.internal_schema_statements(), after=_rebuild_tallies),
 )
 assert MIGRATIONS[-1].version == model.SCHEMA_VERSION
 
@@ -83,6 +97,9 @@ async def migrate(engine: GraphEngine) -> MigrationReport:
             # One DDL statement per transaction: Neo4j refuses schema and data changes together.
             await engine.write(lambda tx, t=text: tx.run(Statement(t, label="migrate")))
             run += 1
+    for m in pending:
+        if m.after is not None:
+            await m.after(engine)
     now = dt.datetime.now(dt.timezone.utc)
     record = Statement(
         "MERGE (v:`_SchemaVersion` {id: $id}) SET v.version = $version, v.fingerprint = $fp, "

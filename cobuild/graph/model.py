@@ -511,10 +511,27 @@ IMPORT_CHECKPOINT = InternalLabel("ImportCheckpoint", "id", "导入检查点", "
     Prop("done", B, "是否完成", "The whole job committed"),
     Prop("updatedAt", DT, "更新时间", "Last batch committed at (UTC)"),
 ))
-INTERNAL_LABELS: tuple[InternalLabel, ...] = (CHANGE_EVENT, CHANGE_SEQUENCE, IDEMPOTENCY_KEY, IMPORT_CHECKPOINT)
+COMMUNITY_TALLY = InternalLabel("CommunityTally", "community", "社区汇总(随写入维护)",
+                                "What one community adds to the area roll-ups, kept up to date on write (cobuild.graph.tallies)", (
+    Prop("community", S, "社区编号", "The community (an AdminArea of level COMMUNITY or VILLAGE)", required=True),
+    Prop("parentId", S, "所在行(上级区域)", "The community's row: its parent area (street, town, or the district itself)"),
+    Prop("ancestors", L, "上级区域(0–4 级)", "The community and every area 1–4 PART_OF hops above it: the areas it counts under"),
+    Prop("dependsOn", L, "依赖的记录", "Every record this tally was computed from: a write to one of them recomputes it"),
+    Prop("units", L, "共建单位(在结)", "Units with an ACTIVE co-building with the community or its compounds and grids"),
+    Prop("unitTypes", L, "共建单位类型", "unitType of each of units, in the same order"),
+    Prop("pairings", L, "在结结对", "pairingId of those ACTIVE co-buildings"),
+    Prop("agreements", L, "协议", "Agreements signed by the community's areas or their party organisations, or formalising one of its pairings"),
+    Prop("agreementTypes", L, "协议类型", "agreementType of each of agreements, in the same order"),
+    Prop("partTime", L, "兼职委员", "Persons holding a part-time committee seat in a party organisation of the community's areas"),
+    Prop("demands", L, "需求", "Demands published by the community's areas"),
+    Prop("projects", L, "项目", "Projects under a pairing of the community's areas (any status)"),
+    Prop("updatedAt", DT, "计算时间", "When it was last computed (UTC)"),
+))
+INTERNAL_LABELS: tuple[InternalLabel, ...] = (CHANGE_EVENT, CHANGE_SEQUENCE, IDEMPOTENCY_KEY, IMPORT_CHECKPOINT,
+                                              COMMUNITY_TALLY)
 
 # Bump when a migration step is added (see graph/migrate.py).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def label(name: str) -> NodeLabel:

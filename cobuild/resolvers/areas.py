@@ -107,3 +107,15 @@ def community_of(a: str, out: str, carry: Sequence[str], levels_param: str) -> s
             f"WITH {keep}, CASE WHEN {a}.`level` IN {levels_param} THEN {a}.`id` "
             f"WHEN {p1}.`level` IN {levels_param} THEN {p1}.`id` "
             f"WHEN {p2}.`level` IN {levels_param} THEN {p2}.`id` ELSE NULL END AS {out} ")
+
+
+def tallies_under(root_param: str, t: str, carry: Sequence[str]) -> str:
+    """Clauses binding ``t`` to the :data:`~cobuild.graph.model.COMMUNITY_TALLY` of each community
+    under the area whose id is ``root_param`` — the same communities as :func:`communities_under`,
+    read from the tallies kept up to date on write (:mod:`cobuild.graph.tallies`: a tally's
+    ``ancestors`` are its community and the areas 1–:data:`COMMUNITY_DEPTH` PART_OF hops above it)
+    instead of walking the subtree: one scan of a table with one record per community. Ends
+    ``WITH carry, t`` (``t`` NULL in the one row of an area without communities).
+    ``tests/store/test_tallies.py`` checks both give the same communities for every area."""
+    keep = ", ".join(dict.fromkeys([*carry, t]))
+    return f"OPTIONAL MATCH ({t}:`CommunityTally`) WHERE {root_param} IN {t}.`ancestors` WITH {keep} "

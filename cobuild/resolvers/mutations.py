@@ -21,7 +21,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from cobuild.auth import access
 from cobuild.auth.principal import Principal
 from cobuild.errors import ValidationError
-from cobuild.graph import changes, idempotency, model, rules
+from cobuild.graph import changes, idempotency, model, rules, tallies
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
 from cobuild.graph.rules import Outcome, Warning_
@@ -64,7 +64,9 @@ async def _write(engine: GraphEngine, principal: Principal, action: str, work: C
     """``work`` as one write unit of work: [idempotency claim] → authorization check → the work →
     [answer kept with the key] → change-feed record. A refused principal gets FORBIDDEN before
     anything is read for the rules or written (a role that may not write at all, before the unit of
-    work even begins). ``authorize=False``: the work checks scope itself (batch upserts, per row)."""
+    work even begins). ``authorize=False``: the work checks scope itself (batch upserts, per row).
+    The community tallies the changes can affect are recomputed in the same transaction
+    (:func:`cobuild.graph.tallies.refresh`)."""
     access.check_action(principal, action)
     request = idempotency.current()
     committed: list[changes.Recorded | None] = [None]
@@ -79,6 +81,7 @@ async def _write(engine: GraphEngine, principal: Principal, action: str, work: C
         if authorize:
             await access.authorize_write(tx, principal, action, areas=areas, own=own)
         outcome = await work(tx)
+        await tallies.refresh(tx, engine.dialect, outcome.changes)  # the roll-ups' per-community facts
         if request is not None:
             await idempotency.store(tx, request, outcome)
         # last: the feed's counter lock (Neo4j) is held from here to the commit only

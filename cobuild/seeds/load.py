@@ -21,7 +21,7 @@ from typing import Any, Callable
 import yaml
 
 from cobuild.errors import ValidationError
-from cobuild.graph import changes, model
+from cobuild.graph import changes, model, tallies
 from cobuild.graph.cypher import Params, Statement, name
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine, Tx
@@ -183,6 +183,7 @@ async def load(engine: GraphEngine, data_dir: Path = DATA_DIR, progress: Callabl
         if parents:
             await tx.run(drop_other_parents(parents))
         derived = await rederive(tx, engine.dialect, pairing_ids)
+        await tallies.rebuild_in(tx, engine.dialect)  # the roll-ups' per-community facts (cobuild.graph.tallies)
         await changes.record(tx, engine.dialect, [changes.reloaded()], "seed", now)  # one marker, not one event per row
         return LoadReport(ds.node_count, ds.rel_count, changed, derived)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cobuild.graph import model
+from cobuild.graph import model, tallies
 from cobuild.graph.derive import rederive
 from cobuild.graph.upsert import merge_rels, upsert_nodes
 
@@ -136,5 +136,6 @@ async def build(engine: Any) -> None:
             res = await tx.run(merge_rels(d, rel, a, b, rows))
             assert int(res[0]["n"]) == len(rows), (rel, a, b)
         await rederive(tx, d, [r["id"] for r in NODES["Pairing"]])
+        await tallies.rebuild_in(tx, d)  # written behind the service's back: recount the roll-ups' tallies
 
     await engine.write(work)

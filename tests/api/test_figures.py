@@ -18,7 +18,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from cobuild.graph import model
+from cobuild.graph import model, tallies
 from cobuild.graph.derive import rederive
 from cobuild.graph.engines.base import GraphEngine
 from cobuild.graph.upsert import merge_rels, upsert_nodes
@@ -124,6 +124,7 @@ async def tree(engine: GraphEngine, tmp_path: Path) -> AsyncIterator[GQL]:
             res = await tx.run(merge_rels(engine.dialect, rel, a, b, rows))
             assert int(res[0]["n"]) == len(rows), (rel, a, b)
         await rederive(tx, engine.dialect, [r["id"] for r in NODES["Pairing"]])
+        await tallies.rebuild_in(tx, engine.dialect)
 
     await engine.write(work)
     async with serve(engine, tmp_path) as client:

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import pytest
 
-from cobuild.graph import model
+from cobuild.graph import model, tallies
 from cobuild.graph.derive import rederive
 from cobuild.graph.upsert import merge_rels, upsert_nodes
 from tests.api.test_questions import Client, net, ok  # noqa: F401  (net is a fixture)
@@ -34,6 +34,7 @@ async def extend(net: Client, nodes: dict[str, list[dict[str, Any]]], rels: list
             assert int(res[0]["n"]) == len(rows), rel
         if pairings:
             await rederive(tx, d, list(pairings))
+        await tallies.rebuild_in(tx, d)  # written behind the service's back: recount the roll-ups' tallies
 
     await net.engine.write(work)
 
