@@ -196,12 +196,23 @@
     cy.add({ group: "edges", data: { id: id, source: source, target: target, rel: rel, caption: RELS[rel] || rel } });
   }
 
+  // captions cost a text measurement each (layout and fit need their boxes): a big picture shows the
+  // names of the selected node and its neighbours only, and no relationship captions
+  var bigStyle = null;
+  function setBig(big) {
+    if (big === bigStyle) { return; }
+    bigStyle = big;
+    cy.style().selector("edge[caption]").style({ label: big ? "" : "data(caption)" })
+      .selector("node").style({ label: big ? "" : "data(name)" })
+      .selector("node:selected, node.named").style({ label: "data(name)" }).update();
+  }
+
   function runLayout(focus) {
     var big = cy.nodes().length > BIG;
-    cy.style().selector("edge[caption]").style({ label: big ? "" : "data(caption)" }).update();
-    var opts = big ? { name: "concentric", animate: false, concentric: function (n) { return n.degree(); },
+    setBig(big);
+    var opts = big ? { name: "concentric", animate: false, fit: false, concentric: function (n) { return n.degree(); },
       levelWidth: function () { return 4; }, minNodeSpacing: 4, avoidOverlap: false }
-      : { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 9000; },
+      : { name: "cose", animate: false, fit: false, randomize: false, nodeRepulsion: function () { return 9000; },
         idealEdgeLength: function () { return 90; }, numIter: 600 };
     return new Promise(function (resolve) {
       var layout = cy.layout(opts);
@@ -363,7 +374,8 @@
   function open(id) {
     return expand(id).then(function (n) {
       cy.nodes().unselect();
-      cy.getElementById(n.id).select();
+      cy.nodes(".named").removeClass("named");
+      cy.getElementById(n.id).select().closedNeighborhood().addClass("named");
       var question = showPanel(n);
       return pageQuestion(n, question).then(function () { return n; });
     }).catch(failed);
@@ -485,7 +497,15 @@
     ["Alliance", "alliances", "", function () { return []; }],
     ["Pairing", "pairings", "parties(first: 2) { nodes { id } }", function (n) {
       return n.parties.nodes.map(function (a) { return [a.id, n.id, "PARTY_TO"]; }); }],
-    ["Person", "persons", "employer { id }", function (n) { return n.employer ? [[n.id, n.employer.id, "EMPLOYED_BY"]] : []; }]
+    ["Agreement", "agreements", "pairing { id }", function (n) { return n.pairing ? [[n.id, n.pairing.id, "FORMALIZES"]] : []; }],
+    ["Demand", "demands", "publisher { id }", function (n) { return n.publisher ? [[n.publisher.id, n.id, "PUBLISHES"]] : []; }],
+    ["Resource", "resources", "provider { id }", function (n) { return n.provider ? [[n.provider.id, n.id, "OFFERS"]] : []; }],
+    ["Person", "persons", "employer { id }", function (n) { return n.employer ? [[n.id, n.employer.id, "EMPLOYED_BY"]] : []; }],
+    ["Statistic", "statistics", "subject { id }", function (n) { return n.subject ? [[n.subject.id, n.id, "HAS_STATISTIC"]] : []; }],
+    ["Project", "projects", "", function () { return []; }],
+    ["Venue", "venues", "", function () { return []; }],
+    ["Program", "programs", "", function () { return []; }],
+    ["Category", "categories", "parent { id }", function (n) { return n.parent ? [[n.id, n.parent.id, "SUBCATEGORY_OF"]] : []; }]
   ];
 
   function loadDemo(count) {
@@ -514,8 +534,10 @@
     data.edges.forEach(function (e) {
       if (ids[e[0]] && ids[e[1]]) { elements.push({ group: "edges", data: { id: e[0] + "|" + e[2] + "|" + e[1], source: e[0], target: e[1], rel: e[2] } }); }
     });
+    setBig(elements.length > BIG);
     cy.add(elements);
-    return runLayout().then(nextFrame).then(function () {
+    var addMs = performance.now() - t0, laidOut;
+    return runLayout().then(function () { laidOut = performance.now() - t0; return nextFrame(); }).then(function () {
       var drawMs = performance.now() - t0;
       // responsiveness once drawn: the mean time of a zoom step (redraw of all 2,000 nodes)
       var steps = 10, t1 = performance.now(), z = cy.zoom(), chain = Promise.resolve();
@@ -523,7 +545,7 @@
         (function (k) { chain = chain.then(function () { cy.zoom({ level: z * (k % 2 ? 1.1 : 0.9), renderedPosition: { x: 400, y: 300 } }); return nextFrame(); }); })(i);
       }
       return chain.then(function () {
-        var result = { nodes: cy.nodes().length, edges: cy.edges().length, drawMs: Math.round(drawMs),
+        var result = { nodes: cy.nodes().length, edges: cy.edges().length, drawMs: Math.round(drawMs), addMs: Math.round(addMs), layoutMs: Math.round(laidOut - addMs), renderMs: Math.round(drawMs - laidOut),
           zoomFrameMs: Math.round((performance.now() - t1) / steps), requests: data.requests };
         api.lastDraw = result;
         graphBox.setAttribute("data-drawn-nodes", String(result.nodes));
