@@ -35,6 +35,8 @@ COMMUNITY = "area:sl-zidongge"  # 紫东阁社区 (F001): co-builds with 区第�
 UNIT = "unit:sl-first-hospital"  # 区第一人民医院
 CITY = "area:chengdu"  # 10 communities under it in the seed network, 1 without a partner (兴隆湖社区)
 GAP = "area:tf-xinglonghu"
+PERSON = "person:tf-xinglonghu-sec"  # a synthetic person of the seed network
+PERSON_NAME = "王某某001"
 
 
 def _local(url: str) -> bool:
@@ -62,11 +64,20 @@ def network_store(seeded_template: Path, tmp_path_factory: pytest.TempPathFactor
     return path
 
 
+class Service(str):
+    """The service's base URL, with the admin API key issued for it."""
+
+    admin_key: str
+
+
 @pytest.fixture(scope="module")
-def service(network_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def service(network_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    from cobuild.auth.keys import KeyStore
+
     missing = WebAssets().missing(EXPLORE.vendor)
     assert not missing, f"browser assets missing: {missing}; run `make web` (make test does it)"
     tmp = tmp_path_factory.mktemp("explore-serve")
+    _record, admin_key = KeyStore(tmp / "keys.json").create(role="admin", name="explorer-test")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COBUILD_")}
     env.update(COBUILD_DB_PATH=str(network_store), COBUILD_HOST="127.0.0.1", COBUILD_PORT=str(port),
@@ -75,7 +86,8 @@ def service(network_store: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     log = (tmp / "serve.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "cobuild.cli", "serve"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    base = Service(f"http://127.0.0.1:{port}")
+    base.admin_key = admin_key
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -106,6 +118,7 @@ class Browser:
         self.outside: list[str] = []
         self.problems: list[str] = []
         self.graphql: list[dict[str, Any]] = []  # the request bodies the page sent to /graphql
+        self.headers: list[dict[str, str]] = []  # … and their headers
 
 
 @pytest.fixture
@@ -129,6 +142,7 @@ def browser(chromium: str, service: str) -> Iterator[Browser]:  # noqa: F811
             def sent(request) -> None:  # type: ignore[no-untyped-def]
                 if request.url == service + "/graphql" and request.method == "POST":
                     b.graphql.append(request.post_data_json)
+                    b.headers.append(request.headers)
 
             context.route("**/*", guard)
             page.on("request", sent)
@@ -278,3 +292,29 @@ def test_two_thousand_real_nodes_render(browser: Browser, service: str) -> None:
     shot = _shot(page, "2000")
     assert shot.stat().st_size > 10_000
     assert all(f != "?" for f in _root_fields(browser.graphql))
+
+
+def test_the_viewers_credential_goes_with_every_request(browser: Browser, service: Service) -> None:
+    """Masking and scopes are the server's: anonymous sees a person's name masked, the admin key typed
+    into the page sees it; a wrong key is refused with the API's own error."""
+    from playwright.sync_api import expect
+
+    page = browser.page
+    page.goto(service + f"/explore?id={PERSON}", wait_until="load")
+    expect(page.locator("#explore-panel-title")).to_have_text("***")  # anonymous: masked by the server
+    assert "x-api-key" not in browser.headers[-1] and "authorization" not in browser.headers[-1]
+
+    page.fill("#explore-credential", service.admin_key)
+    page.locator("#explore-credential").dispatch_event("change")
+    page.evaluate(f"() => window.cobuildExplorer.open('{PERSON}')")
+    expect(page.locator("#explore-panel-title")).to_have_text(PERSON_NAME)
+    assert browser.headers[-1]["x-api-key"] == service.admin_key
+    # kept for the tab (sessionStorage), never in the URL
+    page.reload(wait_until="load")
+    assert page.input_value("#explore-credential") == service.admin_key and service.admin_key not in page.url
+
+    page.fill("#explore-credential", "cbk_000000000000.wrong")
+    page.evaluate("() => window.cobuildExplorer.search('紫东阁').catch(() => null)")
+    expect(page.locator("#explore-status")).to_contain_text("UNAUTHENTICATED")
+    assert browser.headers[-1]["x-api-key"] == "cbk_000000000000.wrong"
+    browser.problems = [p for p in browser.problems if "401" not in p]  # the browser logs the refused request
