@@ -6,9 +6,10 @@ software canvas) opens ``/explore?demo=2000`` once per run in a fresh page. The 
 nodes with their relationships through GraphQL (root lists paged by 100, one statement per request),
 then draws them, and reports in ``window.cobuildExplorer.lastDraw``:
 
-- ``drawMs``: from handing the 2,000 nodes to Cytoscape (``cy.add``) to the second animation frame after
-  the layout and the fit — the time until the picture is on screen; split into ``addMs`` (elements and
-  styles), ``layoutMs`` (concentric layout by degree, fit) and ``renderMs`` (first canvas frames);
+- ``drawMs``: from handing the 2,000 nodes to Cytoscape (``cy.add``, positions in concentric rings by
+  degree computed beforehand) to the second animation frame after it — the time until the picture is on
+  screen; split into ``addMs`` (elements), ``layoutMs`` (setting the viewport) and ``renderMs`` (first
+  canvas frames, where Cytoscape computes styles and edge geometry);
 - ``zoomFrameMs``: the mean time of one zoom step with all 2,000 nodes on screen (ten steps, each
   waited to its second animation frame) — whether the picture stays responsive once drawn;
 - the time to fetch the nodes (GraphQL requests) is reported beside it, not inside it.
@@ -107,8 +108,8 @@ def report(result: dict[str, Any], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "explorer.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     demo, district = result["demo"], result["district"]
-    keys = [("drawMs", "draw 2,000 nodes (cy.add → layout → fit → 2nd frame)"), ("addMs", "… add elements + styles"),
-            ("layoutMs", "… concentric layout + fit"), ("renderMs", "… first frames"),
+    keys = [("drawMs", "draw 2,000 nodes (cy.add → viewport → 2nd frame)"), ("addMs", "… add elements + styles"),
+            ("layoutMs", "… viewport (ring positions computed before add)"), ("renderMs", "… first frames"),
             ("zoomFrameMs", "one zoom step, 2,000 nodes on screen"),
             ("pageToDrawnMs", "page load + GraphQL fetch + draw (whole)")]
     lines = [
