@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,33 +36,13 @@ import httpx
 
 from bench.dataset import ensure_store
 from bench.machine import loadavg
+from bench.run import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("COBUILD_TEST_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-extensions",
          "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-
-
-def _serve(store: Path, tmp: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COBUILD_")}
-    env.update(COBUILD_DB_PATH=str(store), COBUILD_HOST="127.0.0.1", COBUILD_PORT=str(port), COBUILD_LOG_LEVEL="WARNING",
-               COBUILD_KEYS_PATH=str(tmp / "keys.json"), COBUILD_PERSISTED_QUERIES_PATH=str(tmp / "pq.json"),
-               COBUILD_RATE_LIMIT_PER_S="0")
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "cobuild.cli", "serve"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit(f"cobuild serve did not become ready:\n{(tmp / 'serve.log').read_text()[-3000:]}")
-        time.sleep(0.3)
 
 
 def _district_id(base: str) -> str:
@@ -150,22 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     store, _load = ensure_store(args.data_dir, args.scale, args.seed, regenerate=False, log=print)
     with tempfile.TemporaryDirectory(prefix="cobuild-explorer-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        proc = _serve(store, tmp, port)
+        server = Server(store, tmp / "keys.json", tmp / "serve.log")  # the main bench's service runner
+        server.start()
         try:
             before = loadavg()
-            result = measure(f"http://127.0.0.1:{port}", args.runs, args.nodes)
+            result = measure(server.base, args.runs, args.nodes)
             after = loadavg()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            server.stop()
     result.update(when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), scale=args.scale, seed=args.seed, runs=args.runs,
                   cytoscape=WebAssets().version("cytoscape"), cores=os.cpu_count(), loadavg_before=before, loadavg_after=after,
                   python=platform.python_version())

@@ -14,21 +14,17 @@ scale), so there are more than 2,000 real nodes to draw; it is built once for th
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from cobuild.web.assets import WebAssets
 from cobuild.web.explore import EXPLORE
-from tests.browser.test_graphiql_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, ROOT, _free_port, chromium  # noqa: F401
+from tests.browser.served import served
+from tests.browser.test_graphiql_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium  # noqa: F401
 from tests.graphs import copy_store
 
 COMMUNITY = "area:sl-zidongge"  # 紫东阁社区 (F001): co-builds with 区第一人民医院 and one synthetic unit
@@ -78,36 +74,10 @@ def service(network_store: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     assert not missing, f"browser assets missing: {missing}; run `make web` (make test does it)"
     tmp = tmp_path_factory.mktemp("explore-serve")
     _record, admin_key = KeyStore(tmp / "keys.json").create(role="admin", name="explorer-test")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COBUILD_")}
-    env.update(COBUILD_DB_PATH=str(network_store), COBUILD_HOST="127.0.0.1", COBUILD_PORT=str(port),
-               COBUILD_KEYS_PATH=str(tmp / "keys.json"), COBUILD_LOG_LEVEL="WARNING",
-               COBUILD_PERSISTED_QUERIES_PATH=str(tmp / "pq.json"), COBUILD_RATE_LIMIT_PER_S="0")
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "cobuild.cli", "serve"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = Service(f"http://127.0.0.1:{port}")
-    base.admin_key = admin_key
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"cobuild serve did not become ready:\n{(tmp / 'serve.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+    with served(network_store, tmp) as url:
+        base = Service(url)
+        base.admin_key = admin_key
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 class Browser:
