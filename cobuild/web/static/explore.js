@@ -297,7 +297,9 @@
         });
       });
       centre.data("expanded", true);
-      var done = before === 0 || cy.nodes().length > before ? runLayout(n.id) : Promise.resolve();
+      // a small picture is laid out again; in a big one the newcomers stay where they were placed
+      var grown = cy.nodes().length > before;
+      var done = before === 0 || (grown && cy.nodes().length <= BIG) ? runLayout(n.id) : Promise.resolve();
       return done.then(function () {
         say(n.name + ":" + around.length + " 个相邻节点 · " + around.length + " neighbours");
         return n;
