@@ -49,7 +49,7 @@
 
   var sidebar = el("nav", { class: "explore-sidebar" }, [
     el("h1", { text: "网络浏览 · Network explorer" }),
-    el("form", { id: "explore-search-form", on: { submit: function (e) { e.preventDefault(); api.search(searchInput.value); } } }, [
+    el("form", { id: "explore-search-form", on: { submit: function (e) { e.preventDefault(); api.search(searchInput.value).catch(quiet); } } }, [
       el("label", { for: "explore-search", text: "搜索单位、社区、组织 / Search units, communities, organisations" }),
       el("div", { class: "explore-row" }, [searchInput, el("button", { type: "submit", id: "explore-search-button", text: "搜索 Search" })])]),
     results,
@@ -58,10 +58,10 @@
       el("div", { class: "explore-row" }, [el("span", { text: "起点 From:" }), fromBox]),
       el("div", { class: "explore-row" }, [el("span", { text: "终点 To:" }), toBox]),
       el("button", { id: "explore-shortest-button", type: "button", text: "查找 Find",
-        on: { click: function () { if (picked.from && picked.to) { api.shortest(picked.from, picked.to); } else { say("先在详情面板选定起点和终点 · Pick a start and an end in the side panel first", true); } } } })]),
+        on: { click: function () { if (picked.from && picked.to) { api.shortest(picked.from, picked.to).catch(quiet); } else { say("先在详情面板选定起点和终点 · Pick a start and an end in the side panel first", true); } } } })]),
     el("section", { class: "explore-box" }, [
       el("h2", { text: "区县视图 · District view" }),
-      el("form", { id: "explore-district-form", on: { submit: function (e) { e.preventDefault(); api.district(districtInput.value.trim()); } } }, [
+      el("form", { id: "explore-district-form", on: { submit: function (e) { e.preventDefault(); api.district(districtInput.value.trim()).catch(quiet); } } }, [
         el("div", { class: "explore-row" }, [districtInput, el("button", { type: "submit", id: "explore-district-button", text: "显示 Show" })])])]),
     el("section", { class: "explore-box" }, [
       el("label", { for: "explore-credential", text: "凭证 · Credential" }), credentialInput,
@@ -80,6 +80,9 @@
   });
   legend.appendChild(el("span", { class: "explore-legend-item" }, [el("i", { class: "gap" }), "缺口 gap"]));
   legend.appendChild(el("span", { class: "explore-legend-item" }, [el("i", { class: "covered" }), "已覆盖 covered"]));
+
+  // UI handlers: a failure is already in the status line (failed() wrote it)
+  function quiet() {}
 
   function say(text, isError) {
     status.textContent = text;
@@ -237,7 +240,7 @@
       data.search.forEach(function (hit) {
         var l = LABELS[hit.label] || {};
         results.appendChild(el("li", {}, [el("button", { type: "button", class: "explore-hit", "data-id": hit.id,
-          on: { click: function () { clearGraph(); open(hit.id); } } }, [
+          on: { click: function () { clearGraph(); open(hit.id).catch(quiet); } } }, [
           el("i", { style: "background:" + (l.color || "#A5ABB6") }), hit.name || hit.id,
           el("small", { text: " " + (l.zh || hit.label) + " · " + hit.label })])]));
       });
@@ -327,7 +330,7 @@
       el("button", { type: "button", id: "explore-set-to", text: "设为终点 To", on: { click: function () { pick("to", n); } } })]);
     if (n.__typename === "AdminArea" && n.level !== "COMMUNITY" && n.level !== "COMPOUND" && n.level !== "GRID") {
       actions.appendChild(el("button", { type: "button", id: "explore-open-district", text: "区县视图 District view",
-        on: { click: function () { api.district(n.id); } } }));
+        on: { click: function () { api.district(n.id).catch(quiet); } } }));
     }
     panel.appendChild(el("h2", { id: "explore-panel-title", text: n.name || n.id }));
     panel.appendChild(el("p", { class: "explore-kind" }, [el("i", { style: "background:" + (l.color || "#A5ABB6") }),
@@ -345,7 +348,7 @@
     var ul = el("ul", { class: "explore-list" });
     items.forEach(function (it) {
       ul.appendChild(el("li", {}, [el("button", { type: "button", class: "explore-link", "data-id": it.id,
-        on: { click: function () { open(it.id); } } }, [it.name || it.id]), it.note ? el("small", { text: " " + it.note }) : null]));
+        on: { click: function () { open(it.id).catch(quiet); } } }, [it.name || it.id]), it.note ? el("small", { text: " " + it.note }) : null]));
     });
     if (!items.length) { ul.appendChild(el("li", { class: "explore-hint", text: "无 · none" })); }
     question.appendChild(ul);
@@ -596,7 +599,7 @@
     return loadDemo(count).then(draw).catch(failed);
   }
 
-  cy.on("tap", "node", function (evt) { open(evt.target.id()).catch(function () {}); });
+  cy.on("tap", "node", function (evt) { open(evt.target.id()).catch(quiet); });
 
   var api = { search: search, open: open, expand: expand, shortest: shortest, district: district, demo: demo,
     pick: function (which, id) { pick(which, { id: id, name: (cy.getElementById(id).data("name")) || id }); },
