@@ -37,7 +37,7 @@ def served(store: Path, tmp: Path) -> Iterator[str]:
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy shared machine starts it slowly
         while True:
             try:
                 if httpx.get(base + "/readyz", timeout=2).status_code == 200:

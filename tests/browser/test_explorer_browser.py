@@ -31,6 +31,9 @@ COMMUNITY = "area:sl-zidongge"  # 紫东阁社区 (F001): co-builds with 区第�
 UNIT = "unit:sl-first-hospital"  # 区第一人民医院
 CITY = "area:chengdu"  # 10 communities under it in the seed network, 1 without a partner (兴隆湖社区)
 GAP = "area:tf-xinglonghu"
+TIMEOUT_MS = 90_000
+# the module's store (seed + generated network) and service are built in the first test's setup
+pytestmark = pytest.mark.timeout(900)
 PERSON = "person:tf-xinglonghu-sec"  # a synthetic person of the seed network
 PERSON_NAME = "王某某001"
 
@@ -93,13 +96,16 @@ class Browser:
 
 @pytest.fixture
 def browser(chromium: str, service: str) -> Iterator[Browser]:  # noqa: F811
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # generous waits: on a busy shared machine a GraphQL answer or a frame can take seconds
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         chrome = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         try:
             context = chrome.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
             page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
             b = Browser(context, page)
 
             def guard(route) -> None:  # type: ignore[no-untyped-def]
