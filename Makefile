@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 WEB_STAMP := web/node_modules/.installed
 DB ?= data/cobuild.lbdb
 
-.PHONY: serve test bench install web migrate seed clean
+.PHONY: serve test bench bench-explorer install web migrate seed clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,7 +44,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	touch $(BENCH_STAMP)
 
 # wrk (Debian's compiled load generator) drives the bench's HTTP rows; installed here when missing (as root)
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(WEB_STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; \
@@ -52,6 +52,11 @@ bench: $(BENCH_STAMP)
 	    echo "make bench needs wrk (Debian package 'wrk'): run 'sudo apt-get install wrk' (or measure with the Python client: $(BIN)/python -m bench --load httpx)" >&2; exit 1; \
 	  fi; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.explorer
+
+# the explorer's time to draw 2,000 nodes in headless Chromium → bench/results/explorer.md (also part of `make bench`)
+bench-explorer: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m bench.explorer
 
 clean:
 	rm -rf $(VENV) data .pytest_cache web/node_modules test-artifacts

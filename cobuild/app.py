@@ -30,6 +30,7 @@ from cobuild.middleware import TrustMiddleware, error_response
 from cobuild import observe
 from cobuild.schema import build_schema
 from cobuild.schema.context import Context
+from cobuild.web.explore import explore_routes
 from cobuild.web.pages import static_routes
 
 
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
     graphql = CobuildGraphQL(engine, settings)
     # /graphql takes every method: the view answers 405 METHOD_NOT_ALLOWED in a GraphQL-shaped body itself
     routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/graphql", graphql),
-              WebSocketRoute("/graphql", graphql), *static_routes(graphql.assets)]  # subscriptions: cobuild.live
+              WebSocketRoute("/graphql", graphql),  # subscriptions: cobuild.live
+              *static_routes(graphql.assets), *explore_routes(graphql.assets)]
     obs = observe.build(settings, engine, root_fields=_root_fields(graphql))
     routes += _ops_routes(settings, engine, obs)
     engine.counter.observer = obs if obs.active else None  # the latest app over this engine observes it

@@ -51,6 +51,7 @@ from cobuild.ratelimit import RateLimiter, retry_after_header
 log = logging.getLogger("cobuild.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"}) | ANALYST_KIT_PATHS  # the kit holds queries, never data
+PUBLIC_PATHS |= {"/explore"}  # the explorer page: static HTML; its GraphQL requests carry the credential
 PUBLIC_PREFIXES = ("/static/",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CAPTURE_LIMIT = 4 * 1024 * 1024  # response bytes read for the log's error codes
@@ -58,7 +59,7 @@ _CAPTURE_LIMIT = 4 * 1024 * 1024  # response bytes read for the log's error code
 
 def is_public(scope: Scope, headers: Headers) -> bool:
     """Paths served without a credential or rate limit: health checks, browser assets and the
-    GraphiQL page itself (static HTML; the credential goes into its Headers tab, sent with queries)."""
+    GraphiQL and explorer pages themselves (static HTML; the credential goes into the page, sent with queries)."""
     path = scope["path"]
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return True

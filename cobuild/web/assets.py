@@ -30,6 +30,7 @@ VENDOR: dict[str, VendorFile] = {
     "react-dom": VendorFile("react-dom", "umd/react-dom.production.min.js", "script"),
     "graphiql": VendorFile("graphiql", "graphiql.min.js", "script"),
     "graphiql.css": VendorFile("graphiql", "graphiql.min.css", "style"),
+    "cytoscape": VendorFile("cytoscape", "dist/cytoscape.min.js", "script"),  # the explorer's canvas renderer (UMD)
 }
 
 

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from cobuild.web.assets import VENDOR, WebAssets
+from tests.browser.served import served
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("COBUILD_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -51,47 +47,13 @@ def chromium() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def service(cli_seeded: Any, tmp_path: Path) -> Iterator[str]:
     """``cobuild serve`` (uvicorn) over a private seeded store (each configured store), on a free port of 127.0.0.1."""
     missing = WebAssets().missing(tuple(VENDOR))
     assert not missing, f"browser assets missing: {missing}; run `make web` (make test does it)"
-    port = _free_port()
-    # no COBUILD_* of the caller's but the store's (cli_seeded set COBUILD_DB_PATH / COBUILD_NEO4J_*)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("COBUILD_") or k == "COBUILD_DB_PATH" or k.startswith("COBUILD_NEO4J_")}
-    env.update(COBUILD_HOST="127.0.0.1",
-               COBUILD_PORT=str(port), COBUILD_KEYS_PATH=str(tmp_path / "keys.json"), COBUILD_LOG_LEVEL="WARNING",
-               COBUILD_PERSISTED_QUERIES_PATH=str(tmp_path / "pq.json"), COBUILD_RATE_LIMIT_PER_S="0")
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "cobuild.cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"cobuild serve did not become ready:\n{(tmp_path / 'serve.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+    with served(None, tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_graphiql_runs_a_query_offline(chromium: str, service: str) -> None:
