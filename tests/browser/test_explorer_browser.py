@@ -32,8 +32,12 @@ UNIT = "unit:sl-first-hospital"  # 区第一人民医院
 CITY = "area:chengdu"  # 10 communities under it in the seed network, 1 without a partner (兴隆湖社区)
 GAP = "area:tf-xinglonghu"
 TIMEOUT_MS = 90_000
-# the module's store (seed + generated network) and service are built in the first test's setup
-pytestmark = pytest.mark.timeout(900)
+# The page and its GraphQL are the same on either store (the GraphiQL browser test runs on each configured
+# store); this module builds one LadybugDB file of the seed plus a generated network for its five tests.
+# The module's store and service are built in the first test's setup: a budget of 900 s.
+pytestmark = [pytest.mark.store_only("ladybug", "one module-wide LadybugDB store of the seed plus the generated tiny "
+                                     "network, shared by five browser tests; the GraphiQL browser test covers each store"),
+              pytest.mark.timeout(900)]
 PERSON = "person:tf-xinglonghu-sec"  # a synthetic person of the seed network
 PERSON_NAME = "王某某001"
 

@@ -190,6 +190,8 @@ async def test_a_refused_write_leaves_the_tallies_as_they_were(net: Client) -> N
     assert await tallies.stored(net.engine) == before
 
 
+@pytest.mark.store_only("ladybug", "two databases in one test (the seed source exported, a fresh target imported "
+                         "into), as in tests/partners/test_import.py")
 def test_an_import_ends_with_tallies_equal_to_a_recount(seeded_template: Path, tmp_path: Path) -> None:
     source = copy_store(seeded_template, tmp_path / "seed.lbdb")
     out, target = tmp_path / "export", tmp_path / "target.lbdb"
