@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLNonNull, located_error
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from graphql.type import GraphQLResolveInfo
@@ -29,6 +29,7 @@ from cobuild.execution.collect import NotCompilable
 from cobuild.execution.plan import NoPlan, Plan, PlanCache, RootField, build, document_hash, measure_with, scope_shape
 from cobuild.execution.project import Fallback, Runtime
 from cobuild.limits import Limits
+from cobuild.schema.errors import classify
 
 log = logging.getLogger("cobuild.execution")
 
@@ -78,7 +79,14 @@ class CompiledExecutor:
         rt = Runtime(context, variables)
         try:
             if len(plan.roots) == 1:
-                values = [await self._root(plan, plan.roots[0], rt)]
+                root = plan.roots[0]
+                try:
+                    value = await self._resolve(plan, root, rt)
+                except (Fallback, NotCompilable):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the field's error, as Strawberry reports it
+                    return self._error_answer(plan, root, exc, context, sub_response, state, media)
+                values = [root.complete(value, rt)]
             else:
                 results = await asyncio.gather(*(self._root(plan, r, rt) for r in plan.roots), return_exceptions=True)
                 failed = next((r for r in results if isinstance(r, BaseException)), None)
@@ -89,26 +97,24 @@ class CompiledExecutor:
         except asyncio.CancelledError:
             raise
         except (Fallback, NotCompilable) as exc:
-            self._fallback(plan, type(exc).__name__, exc)
+            self._fallback(plan, f"{type(exc).__name__}:{exc}", exc)
             return None
         except Exception as exc:  # noqa: BLE001 - Strawberry answers with the error's code, path and partial data
-            self._fallback(plan, "error", exc)
+            self._fallback(plan, f"error:{type(exc).__name__}", exc)
             return None
         plan.stats["runs"] += 1
         self.stats["compiled"] += 1
         state["graphql_operation"] = plan.operation_label
-        response = Response(body, status_code=200, media_type=media)
-        response.headers.raw.extend(sub_response.headers.raw)
-        if sub_response.background:
-            response.background = sub_response.background
-        if sub_response.status_code:
-            response.status_code = sub_response.status_code
-        return response
+        return self._response(body, sub_response, media)
 
     async def _root(self, plan: Plan, root: RootField, rt: Runtime) -> Any:
+        return root.complete(await self._resolve(plan, root, rt), rt)
+
+    async def _resolve(self, plan: Plan, root: RootField, rt: Runtime) -> Any:
+        """What the root field's resolver returns (it sends the field's one statement)."""
         fdef = root.definition
         if fdef is None:
-            return root.complete(None, rt)
+            return None
         gql = self.schema._schema
         info = GraphQLResolveInfo(
             root.name, root.nodes, fdef.type, gql.query_type, Path(None, root.key, gql.query_type.name), gql,
@@ -117,7 +123,28 @@ class CompiledExecutor:
         value = fdef.resolve(None, info, **args)
         if inspect.isawaitable(value):
             value = await value
-        return root.complete(value, rt)
+        return value
+
+    def _error_answer(self, plan: Plan, root: RootField, exc: Exception, context: Any, sub_response: Any,
+                      state: dict[str, Any], media: str) -> Response:
+        """The only root field failed: the error located at it and classified as ``ErrorCodes`` does,
+        ``data`` null when the field is non-null (spec: null propagates to the root), else the key null."""
+        error = classify(located_error(exc, root.nodes, [root.key]), getattr(context, "request_id", "") or "")
+        data = None if isinstance(root.definition.type, GraphQLNonNull) else {root.key: None}  # type: ignore[union-attr]
+        plan.stats["runs"] += 1
+        self.stats["compiled-error"] += 1
+        state["graphql_operation"] = plan.operation_label
+        return self._response(orjson.dumps({"data": data, "errors": [error.formatted]}), sub_response, media)
+
+    @staticmethod
+    def _response(body: bytes, sub_response: Any, media: str) -> Response:
+        response = Response(body, status_code=200, media_type=media)
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
 
     def _fallback(self, plan: Plan, reason: str, exc: BaseException | None = None) -> None:
         plan.stats["fallbacks"] += 1
