@@ -34,6 +34,13 @@ from cobuild.schema.errors import classify
 log = logging.getLogger("cobuild.execution")
 
 
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 class CompiledExecutor:
     def __init__(self, schema: Any, settings: Any) -> None:
         self.schema = schema
@@ -79,21 +86,18 @@ class CompiledExecutor:
         rt = Runtime(context, variables)
         try:
             if len(plan.roots) == 1:
-                root = plan.roots[0]
-                try:
-                    value = await self._resolve(plan, root, rt)
-                except (Fallback, NotCompilable):
-                    raise
-                except Exception as exc:  # noqa: BLE001 - the field's error, as Strawberry reports it
-                    return self._error_answer(plan, root, exc, context, sub_response, state, media)
-                values = [root.complete(value, rt)]
-            else:
-                results = await asyncio.gather(*(self._root(plan, r, rt) for r in plan.roots), return_exceptions=True)
-                failed = next((r for r in results if isinstance(r, BaseException)), None)
-                if failed is not None:
-                    raise failed
-                values = results
-            body = orjson.dumps({"data": {r.key: v for r, v in zip(plan.roots, values)}})
+                results: list[Any] = [await self._settle(plan, plan.roots[0], rt)]
+            else:  # concurrently, as graphql-core runs a query's root fields
+                results = await asyncio.gather(*(self._settle(plan, r, rt) for r in plan.roots), return_exceptions=True)
+            broken = next((r for r in results if isinstance(r, BaseException)), None)
+            if broken is not None:
+                raise broken
+            failed = [(root, r.error) for root, r in zip(plan.roots, results) if isinstance(r, _Failed)]
+            if len(failed) > 1:  # which one graphql-core reports first is a race: let it run the race
+                raise Fallback("several root fields failed")
+            if failed:
+                return self._error_answer(plan, failed[0][0], failed[0][1], results, context, sub_response, state, media)
+            body = orjson.dumps({"data": {r.key: v for r, v in zip(plan.roots, results)}})
         except asyncio.CancelledError:
             raise
         except (Fallback, NotCompilable) as exc:
@@ -107,8 +111,16 @@ class CompiledExecutor:
         state["graphql_operation"] = plan.operation_label
         return self._response(body, sub_response, media)
 
-    async def _root(self, plan: Plan, root: RootField, rt: Runtime) -> Any:
-        return root.complete(await self._resolve(plan, root, rt), rt)
+    async def _settle(self, plan: Plan, root: RootField, rt: Runtime) -> Any:
+        """The root field's JSON value, or :class:`_Failed` when its resolver raised (its error is the
+        field's error); projection problems raise (:class:`Fallback`)."""
+        try:
+            value = await self._resolve(plan, root, rt)
+        except (Fallback, NotCompilable, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - classified like ErrorCodes does
+            return _Failed(exc)
+        return root.complete(value, rt)
 
     async def _resolve(self, plan: Plan, root: RootField, rt: Runtime) -> Any:
         """What the root field's resolver returns (it sends the field's one statement)."""
@@ -125,12 +137,16 @@ class CompiledExecutor:
             value = await value
         return value
 
-    def _error_answer(self, plan: Plan, root: RootField, exc: Exception, context: Any, sub_response: Any,
-                      state: dict[str, Any], media: str) -> Response:
-        """The only root field failed: the error located at it and classified as ``ErrorCodes`` does,
-        ``data`` null when the field is non-null (spec: null propagates to the root), else the key null."""
+    def _error_answer(self, plan: Plan, root: RootField, exc: Exception, results: list[Any], context: Any,
+                      sub_response: Any, state: dict[str, Any], media: str) -> Response:
+        """One root field failed: its error located at it and classified as ``ErrorCodes`` does; ``data``
+        null when that field is non-null (spec: null propagates to the root), else that key null beside
+        the other root fields' values."""
         error = classify(located_error(exc, root.nodes, [root.key]), getattr(context, "request_id", "") or "")
-        data = None if isinstance(root.definition.type, GraphQLNonNull) else {root.key: None}  # type: ignore[union-attr]
+        if isinstance(root.definition.type, GraphQLNonNull):  # type: ignore[union-attr]
+            data = None
+        else:
+            data = {r.key: (None if r is root else v) for r, v in zip(plan.roots, results)}
         plan.stats["runs"] += 1
         self.stats["compiled-error"] += 1
         state["graphql_operation"] = plan.operation_label
