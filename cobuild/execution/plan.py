@@ -21,7 +21,7 @@ from strawberry.schema.schema import validate_document
 
 from cobuild.execution.collect import NotCompilable, collect
 from cobuild.execution.project import Builder, Complete, uses_variables
-from cobuild.limits import Limits, _parse_cached, check_document, lexical_stats
+from cobuild.limits import Limits, _parse_cached, check_document, lexical_stats_cached
 
 PLAN_CACHE_ENTRIES = 1000
 
@@ -119,7 +119,7 @@ def build(schema: Any, query: str, operation_name: str | None, limits: Limits,
           measure: Callable[[DocumentNode, dict[str, Any] | None], GraphQLError | None]) -> Plan | NoPlan:
     """Parse, validate, measure and generate the projectors of one operation (see the module docstring)."""
     gql: GraphQLSchema = schema._schema
-    tokens, nesting = lexical_stats(query, limits.max_tokens)
+    tokens, nesting = lexical_stats_cached(query, limits.max_tokens)
     if tokens > limits.max_tokens or nesting > limits.max_nesting:
         return NoPlan("over the lexical limits")
     try:

@@ -49,7 +49,7 @@ from cobuild.http.body import (
 )
 from cobuild.http.media import GRAPHQL_RESPONSE_JSON, JSON, negotiate
 from cobuild.http.persisted import AllowList, ApqCache, resolve
-from cobuild.limits import Limits, _parse_cached, lexical_stats, query_hash
+from cobuild.limits import Limits, _parse_cached, lexical_stats_cached, query_hash
 from cobuild.web.assets import WebAssets
 from cobuild.web.pages import GRAPHIQL, render
 
@@ -167,7 +167,7 @@ class GraphQLView(GraphQL):
         limits = Limits.from_settings(self.settings)
         if limits.persisted_only and not from_allow_list and query_hash(query) not in limits.persisted_hashes:
             return
-        tokens, nesting = lexical_stats(query, limits.max_tokens)
+        tokens, nesting = lexical_stats_cached(query, limits.max_tokens)
         if tokens > limits.max_tokens or nesting > limits.max_nesting:
             return
         try:
