@@ -37,6 +37,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from cobuild.config import Settings
+from cobuild.execution import CompiledExecutor
 from cobuild.http.body import (
     GraphQLParams,
     RequestRefused,
@@ -48,7 +49,7 @@ from cobuild.http.body import (
 )
 from cobuild.http.media import GRAPHQL_RESPONSE_JSON, JSON, negotiate
 from cobuild.http.persisted import AllowList, ApqCache, resolve
-from cobuild.limits import Limits, _parse_cached, lexical_stats, query_hash
+from cobuild.limits import Limits, _parse_cached, lexical_stats_cached, query_hash
 from cobuild.web.assets import WebAssets
 from cobuild.web.pages import GRAPHIQL, render
 
@@ -83,6 +84,8 @@ class GraphQLView(GraphQL):
         self.allow_list = AllowList(settings.persisted_queries_path)
         self.apq = ApqCache(settings.apq_cache_entries)
         self.assets = WebAssets(settings.web_dir)
+        # compiled execution of repeated read-only queries (cobuild.execution; COBUILD_COMPILED_EXECUTION)
+        self.compiled = CompiledExecutor(schema, settings) if settings.compiled_execution else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,6 +138,10 @@ class GraphQLView(GraphQL):
         if resolved.from_allow_list:
             state["persisted_document"] = True  # QueryLimits admits it in persisted-only mode
         self.check_operation(query, params.operation_name, request.method, resolved.from_allow_list)
+        if self.compiled is not None:  # None: no plan, or Strawberry must answer this request
+            compiled = await self.compiled.execute(self, request, query, params, media)
+            if compiled is not None:
+                return compiled
 
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
@@ -160,7 +167,7 @@ class GraphQLView(GraphQL):
         limits = Limits.from_settings(self.settings)
         if limits.persisted_only and not from_allow_list and query_hash(query) not in limits.persisted_hashes:
             return
-        tokens, nesting = lexical_stats(query, limits.max_tokens)
+        tokens, nesting = lexical_stats_cached(query, limits.max_tokens)
         if tokens > limits.max_tokens or nesting > limits.max_nesting:
             return
         try:
