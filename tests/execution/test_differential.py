@@ -107,6 +107,12 @@ def _executor(app: Any) -> Any:
     raise AssertionError("the compiled app has no compiled executor")
 
 
+# Both paths sit above the engine interface and answer from the same rows; the comparison runs over one
+# module-wide LadybugDB copy of the seed network shared by its eleven tests.
+pytestmark = pytest.mark.store_only("ladybug", "compares the compiled and the Strawberry path over one module-wide "
+                                    "seed store; both paths sit above the engine interface")
+
+
 @pytest.fixture(scope="module")
 def world(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from cobuild.app import create_app
