@@ -28,6 +28,7 @@ from starlette.responses import Response
 from cobuild.execution.collect import NotCompilable
 from cobuild.execution.plan import NoPlan, Plan, PlanCache, RootField, build, document_hash, measure_with, scope_shape
 from cobuild.execution.project import Fallback, Runtime
+from cobuild.http.media import answer
 from cobuild.limits import Limits
 from cobuild.schema.errors import classify
 
@@ -109,7 +110,7 @@ class CompiledExecutor:
         plan.stats["runs"] += 1
         self.stats["compiled"] += 1
         state["graphql_operation"] = plan.operation_label
-        return self._response(body, sub_response, media)
+        return answer(body, sub_response, media)
 
     async def _settle(self, plan: Plan, root: RootField, rt: Runtime) -> Any:
         """The root field's JSON value, or :class:`_Failed` when its resolver raised (its error is the
@@ -150,17 +151,7 @@ class CompiledExecutor:
         plan.stats["runs"] += 1
         self.stats["compiled-error"] += 1
         state["graphql_operation"] = plan.operation_label
-        return self._response(orjson.dumps({"data": data, "errors": [error.formatted]}), sub_response, media)
-
-    @staticmethod
-    def _response(body: bytes, sub_response: Any, media: str) -> Response:
-        response = Response(body, status_code=200, media_type=media)
-        response.headers.raw.extend(sub_response.headers.raw)
-        if sub_response.background:
-            response.background = sub_response.background
-        if sub_response.status_code:
-            response.status_code = sub_response.status_code
-        return response
+        return answer(orjson.dumps({"data": data, "errors": [error.formatted]}), sub_response, media)
 
     def _fallback(self, plan: Plan, reason: str, exc: BaseException | None = None) -> None:
         plan.stats["fallbacks"] += 1

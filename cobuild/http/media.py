@@ -8,6 +8,10 @@ GraphQL errors answer 200. A missing ``Accept`` header, or only wildcards, means
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.responses import Response
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 _SUPPORTED = (GRAPHQL_RESPONSE_JSON, JSON)  # preference order at equal quality
@@ -46,3 +50,15 @@ def negotiate(accept: str | None) -> str | None:
             if best is None or key[:2] > best[:2]:
                 best = key
     return best[2] if best else None
+
+
+def answer(body: bytes, sub_response: Any, media: str, status: int = 200) -> Response:
+    """The HTTP response for an encoded GraphQL body, carrying what resolvers set on the sub-response
+    (headers, background tasks, a status): one place for both execution paths, so they answer alike."""
+    response = Response(body, status_code=status, media_type=media)
+    response.headers.raw.extend(sub_response.headers.raw)
+    if sub_response.background:
+        response.background = sub_response.background
+    if sub_response.status_code:
+        response.status_code = sub_response.status_code
+    return response

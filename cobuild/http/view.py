@@ -47,7 +47,7 @@ from cobuild.http.body import (
     loads,
     query_string_params,
 )
-from cobuild.http.media import GRAPHQL_RESPONSE_JSON, JSON, negotiate
+from cobuild.http.media import GRAPHQL_RESPONSE_JSON, JSON, answer, negotiate
 from cobuild.http.persisted import AllowList, ApqCache, resolve
 from cobuild.limits import Limits, _parse_cached, lexical_stats_cached, query_hash
 from cobuild.web.assets import WebAssets
@@ -205,13 +205,7 @@ class GraphQLView(GraphQL):
                 and not any(isinstance(e, dict) and e.get("path") for e in errors):
             data.pop("data", None)  # a request error: execution never started (spec: no `data`, 4xx)
             status = 400
-        response = Response(self.encode_json(data), status_code=status, media_type=media)
-        response.headers.raw.extend(sub_response.headers.raw)
-        if sub_response.background:
-            response.background = sub_response.background
-        if sub_response.status_code:
-            response.status_code = sub_response.status_code
-        return response
+        return answer(self.encode_json(data), sub_response, media, status)
 
 
 def _get_mutation(kind: str = "mutation") -> RequestRefused:
