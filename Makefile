@@ -36,7 +36,7 @@ serve: seed $(WEB_STAMP)
 	$(BIN)/cobuild serve
 
 test: $(STAMP) $(WEB_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15  # the slowest tests, to keep CI well inside its 30 minutes
 
 # the bench extra (matplotlib for the chart, py-spy/pyinstrument for profiling) only for `make bench`
 $(BENCH_STAMP): $(STAMP) pyproject.toml
