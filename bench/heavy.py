@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import stores
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # key → (builder call, anchor kind); the anchors come from _anchors()
@@ -146,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pair", nargs=2, metavar="Q", help="two questions to run at once, then one after the other")
     p.add_argument("only", nargs="*", help="question keys (default: all)")
     args = p.parse_args(argv)
-    if not args.store.exists():
-        print(f"{args.store} does not exist; run `make bench` (or cobuild generate --scale city) first", file=sys.stderr)
+    if stores.missing(args.store):
         return 2
     anchors = _anchors(args.store, args.variants)
     print(f"store {args.store.name}; {args.variants} anchors per question (first run of the first one not counted); "

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from bench import stores
 from bench import workload as wl
 from bench.run import Server, make_key
 from bench.stats import Samples
@@ -96,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--service-root", type=Path, default=ROOT)
     p.add_argument("--variants", type=int, default=30)
     args = p.parse_args(argv)
-    if not args.store.exists():
-        print(f"{args.store} does not exist; run `make bench` (or cobuild generate --scale city) first", file=sys.stderr)
+    if stores.missing(args.store):
         return 2
     work = ROOT / "data" / "bench-mixed"
     shutil.rmtree(work, ignore_errors=True)

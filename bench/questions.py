@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from bench import stores
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("only", nargs="*", help="question keys (default: all)")
     args = p.parse_args(argv)
-    if not args.store.exists():
-        print(f"{args.store} does not exist; run `make bench` (or cobuild generate --scale city) first", file=sys.stderr)
+    if stores.missing(args.store):
         return 2
     conn = ladybug.Connection(ladybug.Database(str(args.store), read_only=True), num_threads=1)
     community = _one(conn, "MATCH (a:AdminArea)-[:CO_BUILDS_WITH]->(:Unit) WHERE a.level = 'COMMUNITY' "

@@ -24,12 +24,13 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench import stores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,13 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", type=Path, help="compare every answer with a file written by --answers")
     p.add_argument("only", nargs="*", help="operations (default W1 W2 W3 W4 W6 W7 W7n)")
     args = p.parse_args(argv)
-    if not args.store.exists():
-        print(f"{args.store} does not exist; run `make bench` (or cobuild generate --scale city) first", file=sys.stderr)
+    if stores.missing(args.store):
         return 2
-    work = ROOT / "data" / "bench-stmts.lbdb"
-    for suffix in ("", ".wal"):
-        Path(str(work) + suffix).unlink(missing_ok=True)
-    shutil.copyfile(args.store, work)
+    work = stores.working_copy(args.store, "stmts")
     keys = args.only or ["W1", "W2", "W3", "W4", "W6", "W7", "W7n"]
     return asyncio.run(measure(work, keys, args.variants, args.runs, args.answers, args.compare))
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from bench import stores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,13 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", type=Path, default=ROOT / "data" / "bench-district-seed1.lbdb")
     p.add_argument("--n", type=int, default=10)
     args = p.parse_args(argv)
-    if not args.store.exists():
-        print(f"{args.store} does not exist; run `make bench` (or cobuild generate) first", file=sys.stderr)
+    if stores.missing(args.store):
         return 2
-    work = ROOT / "data" / "bench-tallies.lbdb"
-    for suffix in ("", ".wal"):
-        Path(str(work) + suffix).unlink(missing_ok=True)
-    shutil.copyfile(args.store, work)
+    work = stores.working_copy(args.store, "tallies")
     asyncio.run(measure(work, args.n))
     return 0
 
