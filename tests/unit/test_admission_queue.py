@@ -142,31 +142,38 @@ def test_settings_refuse_slots_that_would_take_every_reader(tmp_path: Any) -> No
     assert Settings(db_path=tmp_path / "x", heavy_slots=4, neo4j_uri="bolt://h:7687", neo4j_password="p").heavy_slots == 4
 
 
+class Recorded:
+    """An ``RWLock`` whose holders record when they got in: readers (page or heavy) hold it until an event."""
+
+    def __init__(self) -> None:
+        from cobuild.graph.engines.base import RWLock
+
+        self.lock = RWLock()
+        self.events: list[str] = []
+
+    async def read(self, name: str, until: asyncio.Event | None = None, *, heavy: bool = False) -> None:
+        async with self.lock.read(heavy=heavy):
+            self.events.append(f"{name} in")
+            if until is not None:
+                await until.wait()
+
+    async def write(self) -> None:
+        async with self.lock.write():
+            self.events.append("write in")
+
+
 async def test_page_readers_pass_a_waiting_writer_only_while_a_heavy_reader_holds_the_lock() -> None:
     """A write waits for a running heavy read anyway, so page reads need not wait behind the write;
     new heavy reads do wait, and the write goes before them once the heavy read ends."""
-    from cobuild.graph.engines.base import RWLock
-
-    lock = RWLock()
-    events: list[str] = []
+    rec = Recorded()
+    events = rec.events
     heavy_done = asyncio.Event()
     page_done = asyncio.Event()
 
-    async def heavy(name: str, until: asyncio.Event | None) -> None:
-        async with lock.read(heavy=True):
-            events.append(f"{name} in")
-            if until is not None:
-                await until.wait()
+    def heavy(name: str, until: asyncio.Event | None) -> Any:
+        return rec.read(name, until, heavy=True)
 
-    async def page(name: str, until: asyncio.Event | None = None) -> None:
-        async with lock.read():
-            events.append(f"{name} in")
-            if until is not None:
-                await until.wait()
-
-    async def writer() -> None:
-        async with lock.write():
-            events.append("write in")
+    page, writer = rec.read, rec.write
 
     first = asyncio.create_task(heavy("heavy 1", heavy_done))
     await asyncio.sleep(0.01)
@@ -186,21 +193,10 @@ async def test_page_readers_pass_a_waiting_writer_only_while_a_heavy_reader_hold
 
 
 async def test_without_a_heavy_reader_a_waiting_writer_still_goes_first() -> None:
-    from cobuild.graph.engines.base import RWLock
-
-    lock = RWLock()
-    events: list[str] = []
+    rec = Recorded()
+    events = rec.events
     release = asyncio.Event()
-
-    async def page(name: str, until: asyncio.Event | None = None) -> None:
-        async with lock.read():
-            events.append(f"{name} in")
-            if until is not None:
-                await until.wait()
-
-    async def writer() -> None:
-        async with lock.write():
-            events.append("write in")
+    page, writer = rec.read, rec.write
 
     first = asyncio.create_task(page("page 1", release))
     await asyncio.sleep(0.01)
