@@ -28,6 +28,7 @@ from cobuild.live.protocol import LiveWebSockets
 from cobuild.logs import configure_logging
 from cobuild.middleware import TrustMiddleware, error_response
 from cobuild import observe
+from cobuild.observe import gcpause
 from cobuild.schema import build_schema
 from cobuild.schema.context import Context
 from cobuild.web.explore import explore_routes
@@ -67,10 +68,17 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if owns_engine:
+        clock = None
+        if owns_engine:  # the service itself (tests hand in their engine and share one process)
             with contextlib.suppress(EngineError):  # start anyway; /readyz says 503 until it is back
                 await engine.open()
+            if settings.gc_freeze:
+                gcpause.freeze_startup_objects()
+            if obs.metrics is not None:
+                clock = gcpause.PauseClock(obs.metrics.gc_paused)
         yield
+        if clock is not None:
+            clock.close()
         await graphql.live_hub.close()
         if owns_engine:
             await engine.close()

@@ -12,6 +12,7 @@ variables point the CLI at a store). A test that only reads the seed network say
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -24,6 +25,10 @@ from cobuild.graph.migrate import migrate
 from tests import stores
 from tests.client import GQL, serve
 from tests.graphs import copy_store
+
+# One test process starts many apps that own their store: freezing start-up objects (COBUILD_GC_FREEZE,
+# right for a service) would keep every one of them for good. tests/unit/test_gcpause.py turns it on.
+os.environ.setdefault("COBUILD_GC_FREEZE", "false")
 
 # Fixtures that hand out a LadybugDB file: a test using them directly must say it is LadybugDB-only.
 LADYBUG_ONLY_FIXTURES = ("seeded_template",)

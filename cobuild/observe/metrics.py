@@ -22,6 +22,7 @@ metric                                          type      labels
 ``cobuild_heavy_statements_total``              counter   ``outcome`` (``admitted`` / ``refused`` → DB_BUSY)
 ``cobuild_heavy_wait_seconds``                  histogram (time a heavy question waited for its slot)
 ``cobuild_cypher_console_statements_total``     counter   ``role``, ``code``
+``cobuild_gc_pause_seconds``                    histogram ``generation`` (Python's garbage collector, cobuild.observe.gcpause)
 ``cobuild_info``                                gauge     ``engine``, ``version``
 =============================================== ========= ===============================================
 
@@ -187,6 +188,9 @@ class Metrics:
                                         ["outcome"], registry=reg)
         self.heavy_wait = Histogram("cobuild_heavy_wait_seconds", "Time a heavy question waited for its slot",
                                     buckets=STATEMENT_BUCKETS, registry=reg)
+        self.gc_pause = _labelled(Histogram, "cobuild_gc_pause_seconds",
+                                  "Pauses of Python's garbage collector (every request in flight waits), by generation",
+                                  ["generation"], buckets=STATEMENT_BUCKETS, registry=reg)
         info = Gauge("cobuild_info", "The running service (value 1)", ["engine", "version"], registry=reg,
                      multiprocess_mode="max")
         info.labels(getattr(engine, "name", ""), _version()).set(1)
@@ -243,6 +247,9 @@ class Metrics:
         finally:
             gauge.dec()
             self.statement_latency(question, engine, mode).observe(time.perf_counter() - started)
+
+    def gc_paused(self, generation: int, seconds: float) -> None:
+        self.gc_pause(str(generation)).observe(seconds)
 
     def heavy_state(self, running: int, waiting: int) -> None:
         self.heavy_running.set(running)
