@@ -158,6 +158,7 @@ async def capture_and_baseline(store: Path, ops: list[wl.Operation], args: argpa
         engine.run = recording_run  # type: ignore[method-assign]
         app = create_app(settings, engine=engine)
         schema_fields = await _root_fields(app, api_key)
+        wl.adapt_to_schema(ops, schema_fields)
         captured: dict[str, list[list[Any]]] = {}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
             for op in ops:

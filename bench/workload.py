@@ -25,12 +25,27 @@ class Operation:
     variants: list[dict[str, Any]] = field(default_factory=list)  # variable sets drawn from the data
     # W7: the follow-up request (next page by cursor) built from the first answer
     follow_up: str | None = None
+    earlier: tuple[str, ...] = ()  # the root field's names before a rename (issue 10), newest first
+
+
+def adapt_to_schema(ops: list[Operation], fields: dict[str, set[str]]) -> None:
+    """Send an operation whose root field was renamed under its earlier name to a service that predates
+    the rename (``--service-root`` at an older commit), so a before/after pair measures one question."""
+    for op in ops:
+        have = fields.get(op.kind, set())
+        if op.root_field in have:
+            continue
+        for old in op.earlier:
+            if old in have:
+                op.query = op.query.replace(f"{op.root_field}(", f"{old}(", 1)
+                op.root_field = old
+                break
 
 
 W0 = Operation("W0", "floor: `{ __typename }` — HTTP + auth + GraphQL, no graph statement (reference, no target)",
                "__typename", "query W0Floor { __typename }", variants=[{}])
 
-W1 = Operation("W1", "community page: community + co-builders with types and pairing dates", "communityCoBuilders", """
+W1 = Operation("W1", "community page: community + co-builders with types and pairing dates", "communityCoBuilders", earlier=("coBuilders",), query="""
 query W1CommunityPage($id: ID!) {
   communityCoBuilders(communityId: $id, includeCompounds: true, status: ACTIVE) {
     area { id name level communityType }
