@@ -17,6 +17,7 @@ import inspect
 from typing import Any, Callable
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
@@ -117,17 +118,7 @@ class Builder:
 
             return as_list
         if is_leaf_type(type_):
-            coerce = type_.coerce_output_value
-
-            def leaf(v: Any, rt: Runtime) -> Any:
-                if v is None:
-                    return None
-                out = coerce(v)
-                if out is Undefined or out is None:
-                    raise Fallback("output coercion refused a value")
-                return out
-
-            return leaf
+            return _leaf(type_)
         if isinstance(type_, GraphQLObjectType):
             project = self.object(type_, nodes)
             return lambda v, rt: None if v is None else project(v, rt)
@@ -220,6 +211,55 @@ class Builder:
             return lambda rt: get_argument_values(fdef, node, rt.variables)
         fixed = get_argument_values(fdef, node, None)
         return lambda rt: dict(fixed)
+
+
+# Scalars whose output coercion returns a value of this exact Python type unchanged (graphql-core's
+# serialize_string / serialize_id / serialize_boolean): the leaf returns it without the call.
+_AS_IS = {"String": str, "ID": str, "Boolean": bool}
+_ENUM_MEMO = 1024  # enum values are few; the bound only guards against a store full of bad values
+
+
+def _leaf(type_: Any) -> Complete:
+    """A scalar or enum leaf: the schema's own output coercion, skipped where it is the identity and
+    remembered per value for enums (Strawberry's enum coercion looks the member up on every call)."""
+    coerce = type_.coerce_output_value
+
+    def coerced(v: Any) -> Any:
+        out = coerce(v)
+        if out is Undefined or out is None:
+            raise Fallback("output coercion refused a value")
+        return out
+
+    as_is = _AS_IS.get(type_.name) if not isinstance(type_, GraphQLEnumType) else None
+    if as_is is not None:
+        def scalar(v: Any, rt: Runtime) -> Any:
+            if v is None:
+                return None
+            return v if type(v) is as_is else coerced(v)
+
+        return scalar
+    if isinstance(type_, GraphQLEnumType):
+        memo: dict[Any, Any] = {}
+
+        def enum(v: Any, rt: Runtime) -> Any:
+            if v is None:
+                return None
+            try:
+                return memo[v]
+            except KeyError:
+                out = coerced(v)
+                if len(memo) < _ENUM_MEMO:
+                    memo[v] = out
+                return out
+            except TypeError:  # unhashable: coerce (and refuse) as graphql-core would
+                return coerced(v)
+
+        return enum
+
+    def leaf(v: Any, rt: Runtime) -> Any:
+        return None if v is None else coerced(v)
+
+    return leaf
 
 
 def _constant(value: Any) -> Getter:
