@@ -4,7 +4,8 @@ order, ``first``, ``after``, nested plans).
 
 Plans are plain data, apart from Strawberry's objects and from Cypher, so the projection
 (:mod:`.projection`), the live feeds and another executor can all run the same plan; nesting depth
-is bounded here, once, before any text is built.
+is bounded here, once, before any text is built. What a plan holds, field by field, is the first
+entry of the package's contract (:mod:`cobuild.graph.compile`).
 """
 
 from __future__ import annotations
