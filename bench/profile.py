@@ -21,7 +21,7 @@ GROUPS = (
     ("GraphQL validate (graphql-core rules, every request)", "_run_validation"),
     ("GraphQL execute (resolvers, result completion)", "Schema._execute_operation"),
     ("cobuild limits (depth/cost/tokens)", "QueryLimits."),
-    ("cobuild compile (selection → Cypher)", "compile.py"),
+    ("cobuild compile (selection → Cypher)", "cobuild/graph/compile"),
     ("engine: LadybugDB query (C++, on the reader threads)", "Connection._execute_with_pybind"),
     ("access log (JSON)", "log_request"),
     ("response JSON encoding", "JSONEncoder"),
