@@ -43,6 +43,18 @@ def name(identifier: str) -> str:
     return f"`{identifier}`"
 
 
+def missing(var: str, key: str = "id") -> str:
+    """``var IS NULL`` for a node an ``OPTIONAL MATCH`` may leave unbound, written as a test of its key.
+
+    Same answer on both stores (a bound node always has its key: the primary key on LadybugDB, a
+    required, unique property on Neo4j). Why: LadybugDB 0.22 reads every property of a node to test
+    the node itself for null; testing the key instead cut the engine's CPU of the community page (W1)
+    by 31 %, the unit page (W2) 41 %, coverage gaps (W3) 46 % and the district roll-up (W6) 36 %
+    (city network, the two forms interleaved). ``key`` is the label's key: ``id``, or an internal
+    label's own (``CommunityTally`` → ``community``)."""
+    return f"{var}.{name(key)} IS NULL"
+
+
 @dataclass(frozen=True)
 class Statement:
     """One Cypher statement and its parameters: the unit the engines run and count."""

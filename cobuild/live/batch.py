@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from cobuild.graph import compile as gc
-from cobuild.graph.cypher import Params, Statement, Vars, name
+from cobuild.graph.cypher import Params, Statement, Vars, missing, name
 
 MAX_BATCH = 100
 LABEL = "live: batch"
@@ -60,7 +60,7 @@ def compile_batch(plans: dict[str, gc.EntityPlan], refs: Sequence[tuple[str, str
         sub, node_map = project(plans[lab], n, params, vars, carry, dialect, scope)
         clauses.extend(sub)
         col = vars.new("entity")
-        clauses.append(f"WITH {', '.join(carry)}, CASE WHEN {n} IS NULL THEN NULL ELSE {node_map} END AS {col}")
+        clauses.append(f"WITH {', '.join(carry)}, CASE WHEN {missing(n)} THEN NULL ELSE {node_map} END AS {col}")
         carry.append(col)
         columns[lab] = col
     clauses.append("RETURN r.`label` AS label, r.`id` AS id" + "".join(f", {c} AS {c}" for c in columns.values()))

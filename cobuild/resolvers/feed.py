@@ -22,7 +22,7 @@ from cobuild.auth.access import ReadScope, forbid
 from cobuild.errors import ValidationError
 from cobuild.graph import changes, model
 from cobuild.graph import compile as gc
-from cobuild.graph.cypher import Params, Statement, Vars, name
+from cobuild.graph.cypher import Params, Statement, Vars, missing, name
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
@@ -86,7 +86,7 @@ def compile_page(plans: dict[str, gc.EntityPlan], after: int, labels: Sequence[s
         sub, node_map = gc.project_plan(plan, n, params, vars, carry, dialect, scope)
         clauses.extend(sub)
         col = vars.new("entity")
-        clauses.append(f"WITH {', '.join(carry)}, CASE WHEN {n} IS NULL THEN NULL ELSE {node_map} END AS {col}")
+        clauses.append(f"WITH {', '.join(carry)}, CASE WHEN {missing(n)} THEN NULL ELSE {node_map} END AS {col}")
         carry.append(col)
         columns[lab] = col
     event = ", ".join(f"e.{name(p)} AS {name(p)}" for p in model.CHANGE_EVENT.prop_names)

@@ -16,7 +16,7 @@ Contract (used by the entity connections and by the network questions):
 ``project_entity(selection, label_name, var, params, vars, carry, dialect) -> (clauses, map_expr)``
     ``var`` is bound (by the caller's MATCH/WITH) to a node of ``label_name``. ``clauses`` are
     appended after that; a relationship field becomes ``OPTIONAL MATCH (var)-[e:R]->(m:L) [WHERE
-    <where, scope, after>]`` … ``WITH <carry>, var, …, collect(CASE WHEN m IS NULL THEN NULL ELSE {…}
+    <where, scope, after>]`` … ``WITH <carry>, var, …, collect(CASE WHEN m.`id` IS NULL THEN NULL ELSE {…}
     END) AS c, count(m) AS t``; a side or page field walks its prefix on its own, then one
     ``OPTIONAL MATCH`` for the member step and the hops, and counts ``DISTINCT`` nodes. Every WITH
     carries the names in ``carry`` (plus ``var``), so the caller keeps its own variables.

@@ -19,7 +19,7 @@ from cobuild.graph.compile.limits import _GQL_NAME
 from cobuild.graph.compile.ordering import check_order
 from cobuild.graph.compile.plans import EntityPlan, RelPlan, plan_entity
 from cobuild.graph.compile.walks import node_text, walk_conditions, walk_text
-from cobuild.graph.cypher import Params, Vars, name
+from cobuild.graph.cypher import Params, Vars, missing, name
 
 
 def rel_key(alias: str, suffix: str = "") -> str:
@@ -140,10 +140,10 @@ def _collect(rp: RelPlan, m: str, item: str | None, keep: list[str], params: Par
     if item is not None:
         coll = vars.new("c")
         if rp.after is None:
-            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL ELSE {item} END) AS {coll}")
+            outputs.append(f"collect(CASE WHEN {missing(m)} THEN NULL ELSE {item} END) AS {coll}")
         else:  # `after` keeps what follows the cursor (and its own key: several items may share a node)
             after = _after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
-            outputs.append(f"collect(CASE WHEN {m} IS NULL THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
+            outputs.append(f"collect(CASE WHEN {missing(m)} THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
     if rp.mode == "connection":
         total = vars.new("t")
         outputs.append(f"count({'DISTINCT ' if distinct else ''}{m}) AS {total}")
