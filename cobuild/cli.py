@@ -158,7 +158,7 @@ def diagram() -> None:
 @app.command()
 def schema() -> None:
     """Print the GraphQL SDL (committed as schema.graphql; a test fails when they drift apart)."""
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     typer.echo(build_schema().as_str())
 
