@@ -22,25 +22,6 @@ DEMAND_COUNTED = tuple(s for s in model.DEMAND_STATUS if s not in ("DRAFT", "CAN
 PROJECT_DONE = ("COMPLETED", "EVALUATED", "ARCHIVED")
 PROJECT_COUNTED = tuple(s for s in model.PROJECT_STATUS if s not in ("PROPOSED", "CANCELLED"))
 
-_ROLLUP_COUNTS = (("agencies_institutions_co_building", "agenciesInstitutionsCoBuilding"), ("two_new_co_building", "twoNewCoBuilding"),
-                  ("co_building_units", "coBuildingUnits"), ("active_pairings", "activePairings"),
-                  ("communities_covered", "communitiesCovered"), ("communities_total", "communitiesTotal"),
-                  ("agreements", "agreements"), ("part_time_committee_members", "partTimeCommitteeMembers"))
-_RATES = (("community_count", "communityCount"), ("demands_total", "demandsTotal"), ("demands_claimed", "demandsClaimed"),
-          ("demands_completed", "demandsCompleted"), ("claim_rate", "claimRate"), ("demand_completion_rate", "demandCompletionRate"),
-          ("projects_total", "projectsTotal"), ("projects_completed", "projectsCompleted"),
-          ("project_completion_rate", "projectCompletionRate"))
-
-
-def _rollup_counts(d: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: d[c] for k, c in _ROLLUP_COUNTS},
-            "agreements_by_kind": [AgreementKindCount(agreement_type=AgreementType(a["agreementType"]), count=a["count"])
-                                   for a in d["agreementsByKind"]]}
-
-
-def _rate_fields(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: d[c] for k, c in _RATES}
-
 
 # ---------------------------------------------------------------------------------------------
 # Q5 / Q44 roll-up of an area beside the reported Statistic figures
@@ -215,6 +196,27 @@ def shape_claim_rates(row: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Root resolvers (bound to their fields in cobuild.schema.questions.query)
 # ---------------------------------------------------------------------------------------------
+# (field of the result type, key of the shaped answer)
+_ROLLUP_COUNTS = (("agencies_institutions_co_building", "agenciesInstitutionsCoBuilding"), ("two_new_co_building", "twoNewCoBuilding"),
+                  ("co_building_units", "coBuildingUnits"), ("active_pairings", "activePairings"),
+                  ("communities_covered", "communitiesCovered"), ("communities_total", "communitiesTotal"),
+                  ("agreements", "agreements"), ("part_time_committee_members", "partTimeCommitteeMembers"))
+_RATES = (("community_count", "communityCount"), ("demands_total", "demandsTotal"), ("demands_claimed", "demandsClaimed"),
+          ("demands_completed", "demandsCompleted"), ("claim_rate", "claimRate"), ("demand_completion_rate", "demandCompletionRate"),
+          ("projects_total", "projectsTotal"), ("projects_completed", "projectsCompleted"),
+          ("project_completion_rate", "projectCompletionRate"))
+
+
+def _rollup_counts(d: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: d[c] for k, c in _ROLLUP_COUNTS},
+            "agreements_by_kind": [AgreementKindCount(agreement_type=AgreementType(a["agreementType"]), count=a["count"])
+                                   for a in d["agreementsByKind"]]}
+
+
+def _rate_fields(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: d[c] for k, c in _RATES}
+
+
 async def rollup(info: strawberry.Info,
                  area_id: Annotated[strawberry.ID, argument("区域编号", "Area id")]) -> RollupResult:
     check_id(area_id, "AdminArea", "areaId")

@@ -17,6 +17,7 @@ MatchTier = described_enum("MatchTier", bi("需求与资源匹配的优先级", 
     "ELSEWHERE": ("其他单位提供", "Offered elsewhere"),
 })
 
+
 @strawberry.type(description=bi("一条未被认领的需求", "An unclaimed demand"))
 class UnclaimedDemand:
     demand: DemandT = _f("需求", "Demand")

@@ -28,6 +28,7 @@ StepDirection = described_enum("StepDirection", bi("路径一步的方向(相对
     "UNKNOWN": ("未知", "Unknown (the engine gave no endpoints)"),
 })
 
+
 @strawberry.type(description=bi("路径中的一步", "One step of a path"))
 class PathStep:
     from_: NodeRef = strawberry.field(name="from", description=bi("起点", "From"))
