@@ -29,7 +29,7 @@ from cobuild.logs import configure_logging
 from cobuild.middleware import TrustMiddleware, error_response
 from cobuild import observe
 from cobuild.observe import gcpause
-from cobuild.schema import build_schema
+from cobuild.schema.root import build_schema
 from cobuild.schema.context import Context
 from cobuild.web.explore import explore_routes
 from cobuild.web.pages import static_routes

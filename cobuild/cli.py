@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
@@ -13,14 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from cobuild.auth.cli import keys_app
-from cobuild.config import Settings
+from cobuild.cli_engine import settings as _settings
+from cobuild.cli_engine import with_engine as _with_engine
 from cobuild.console.cli import cypher as cypher_command
 from cobuild.http.persisted_cli import persisted_app
 from cobuild.maintain_cli import maintain_app
-from cobuild.errors import CobuildError, ValidationError
 from cobuild.graph.engines import GraphEngine
 from cobuild.partners_cli import changes_app, import_command
-from cobuild.store import opened
 
 T = TypeVar("T")
 app = typer.Typer(
@@ -31,31 +29,6 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as exc:  # pydantic's message names the variable and the problem
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
-
-
-def _with_engine(fn: Callable[[GraphEngine], Awaitable[T]]) -> T:
-    settings = _settings()
-
-    async def main() -> T:
-        async with opened(settings) as engine:
-            return await fn(engine)
-
-    try:
-        return asyncio.run(main())
-    except ValidationError as exc:
-        err.print(f"[red]rejected:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except CobuildError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -158,7 +131,7 @@ def diagram() -> None:
 @app.command()
 def schema() -> None:
     """Print the GraphQL SDL (committed as schema.graphql; a test fails when they drift apart)."""
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     typer.echo(build_schema().as_str())
 

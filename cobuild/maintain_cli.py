@@ -26,7 +26,7 @@ maintain_app = typer.Typer(help="Structures kept up to date on write (the roll-u
 @maintain_app.command("rebuild")
 def rebuild() -> None:
     """Recount the maintained structures from the graph and store the recount."""
-    from cobuild.cli import _with_engine
+    from cobuild.cli_engine import with_engine as _with_engine
     from cobuild.graph import maintain
 
     started = time.perf_counter()
@@ -44,7 +44,7 @@ def rebuild() -> None:
 @maintain_app.command("check")
 def check(limit: int = typer.Option(20, "--limit", min=1, help="Differences to print at most")) -> None:
     """Compare the maintained structures with a recount from the graph; exit 1 when they differ."""
-    from cobuild.cli import _with_engine
+    from cobuild.cli_engine import with_engine as _with_engine
     from cobuild.graph import maintain
 
     started = time.perf_counter()

@@ -64,7 +64,7 @@ def is_public(scope: Scope, headers: Headers) -> bool:
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return True
     if path == "/graphql" and scope.get("method") == "GET":
-        from cobuild.http.view import wants_ide
+        from cobuild.http.media import wants_ide
 
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         return wants_ide("GET", params, headers.get("accept"))

@@ -20,7 +20,7 @@ def import_command(
     batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Records per transaction (one checkpoint each)"),
 ) -> None:
     """Import what `cobuild export` wrote into this store, in batches; re-run to resume after an interruption."""
-    from cobuild.cli import _with_engine
+    from cobuild.cli_engine import with_engine as _with_engine
     from cobuild.errors import ValidationError
     from cobuild.graph.importer import discover, run_import
 
@@ -59,7 +59,8 @@ def import_command(
 @changes_app.command("prune")
 def prune(days: float = typer.Option(None, "--days", help="Keep this many days (default: COBUILD_CHANGE_RETENTION_DAYS)")) -> None:
     """Delete change-feed events older than the retention, and expired idempotency keys."""
-    from cobuild.cli import _settings, _with_engine
+    from cobuild.cli_engine import settings as _settings
+    from cobuild.cli_engine import with_engine as _with_engine
     from cobuild.graph.changes import prune as run_prune
 
     keep = days if days is not None else _settings().change_retention_days
@@ -71,7 +72,7 @@ def prune(days: float = typer.Option(None, "--days", help="Keep this many days (
 @changes_app.command("head")
 def head() -> None:
     """The newest change's number and the oldest still kept."""
-    from cobuild.cli import _with_engine
+    from cobuild.cli_engine import with_engine as _with_engine
     from cobuild.graph.cypher import Statement
 
     rows = _with_engine(lambda e: e.run(Statement(

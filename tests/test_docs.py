@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from graphql import OperationDefinitionNode, OperationType, parse, validate
 
-from cobuild.schema import build_schema
+from cobuild.schema.root import build_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

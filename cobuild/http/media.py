@@ -62,3 +62,13 @@ def answer(body: bytes, sub_response: Any, media: str, status: int = 200) -> Res
     if sub_response.status_code:
         response.status_code = sub_response.status_code
     return response
+
+
+_IDE_BLOCKERS = ("query", "extensions", "documentId", "doc_id")
+
+
+def wants_ide(method: str, query_params: dict[str, str] | Any, accept: str | None) -> bool:
+    """A browser opening /graphql: GET, no GraphQL parameters, HTML accepted (browsers send
+    ``text/html`` when navigating; API clients don't). Here, not in the view, because the trust
+    middleware asks it too (the IDE page is public) and the view imports what imports the middleware."""
+    return method == "GET" and not any(k in query_params for k in _IDE_BLOCKERS) and "text/html" in (accept or "")

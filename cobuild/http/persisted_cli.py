@@ -39,7 +39,7 @@ def _allow_list() -> AllowList:
 
 def _problems(text: str, where: str) -> list[str]:
     """Syntax and schema errors of a document, each prefixed with where it came from."""
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     try:
         document = parse(text)

@@ -47,22 +47,13 @@ from cobuild.http.body import (
     loads,
     query_string_params,
 )
-from cobuild.http.media import GRAPHQL_RESPONSE_JSON, JSON, answer, negotiate
+from cobuild.http.media import GRAPHQL_RESPONSE_JSON, JSON, answer, negotiate, wants_ide
 from cobuild.http.persisted import AllowList, ApqCache, resolve
 from cobuild.limits import Limits, _parse_cached, lexical_stats_cached, query_hash
 from cobuild.web.assets import WebAssets
 from cobuild.web.pages import GRAPHIQL, render
 
 ALLOW = "GET, POST"
-_IDE_BLOCKERS = ("query", "extensions", "documentId", "doc_id")
-
-
-def wants_ide(method: str, query_params: dict[str, str] | Any, accept: str | None) -> bool:
-    """A browser opening /graphql: GET, no GraphQL parameters, HTML accepted (browsers send
-    ``text/html`` when navigating; API clients don't)."""
-    return method == "GET" and not any(k in query_params for k in _IDE_BLOCKERS) and "text/html" in (accept or "")
-
-
 def _request_id(scope: Scope) -> str:
     return (scope.get("state") or {}).get("request_id") or uuid.uuid4().hex[:16]
 

@@ -1,36 +1,22 @@
 """Thin resolvers for entities: plan the selection → compile → run once → shape.
 
-:func:`entity_from_row` turns a map projected by :func:`cobuild.graph.compile.project_entity`
-into the Strawberry object of its label; every nested field then resolves from that map, so a
-root field costs exactly one statement however deep the selection goes.
+``entity`` (:func:`cobuild.schema.entities.entity_from_row`, handed in by the types that call these)
+turns a map projected by :func:`cobuild.graph.compile.project_entity` into the Strawberry object of
+its label; every nested field then resolves from that map, so a root field costs exactly one
+statement however deep the selection goes. Nothing here imports the schema: the types import this.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import compile as gc
 from cobuild.graph import fields, model
 
-# label name → Strawberry class, filled by cobuild.schema.entities at import
-TYPES: dict[str, type] = {}
-
-
-def _types() -> dict[str, type]:
-    if not TYPES:
-        import cobuild.schema.entities  # noqa: F401  (registers the generated types)
-    return TYPES
-
-
-def entity_from_row(label_name: str, data: dict[str, Any]) -> Any:
-    """The Strawberry object for a projected map (its label read from the id prefix if it has one)."""
-    lab = model.label_of_id(data.get("id") or "") if isinstance(data.get("id"), str) else None
-    cls = _types()[lab.name if lab else label_name]
-    obj = cls()
-    obj._row = data
-    return obj
+# (label name, projected map) → the Strawberry object of that label
+Entity = Callable[[str, dict[str, Any]], Any]
 
 
 async def run_read(info: Any, stmt: Any) -> list[dict[str, Any]]:
@@ -49,7 +35,7 @@ def label_for_id(node_id: str) -> model.NodeLabel:
     return lab
 
 
-async def resolve_lookup(info: Any, node_id: str, label_name: str | None = None) -> Any:
+async def resolve_lookup(info: Any, node_id: str, label_name: str | None, entity: Entity) -> Any:
     lab = label_for_id(node_id)
     if label_name is not None and lab.name != label_name:
         raise NotFoundError(f"{node_id!r} is not a {label_name} id", id=node_id)
@@ -57,10 +43,11 @@ async def resolve_lookup(info: Any, node_id: str, label_name: str | None = None)
     rows = await run_read(info, stmt)
     if not rows:
         raise NotFoundError(f"no {lab.name} has id {node_id!r}", id=node_id)
-    return entity_from_row(lab.name, rows[0]["node"])
+    return entity(lab.name, rows[0]["node"])
 
 
-async def resolve_connection(info: Any, label_name: str, connection_cls: type, edge_cls: type, page_info_cls: type) -> Any:
+async def resolve_connection(info: Any, label_name: str, connection_cls: type, edge_cls: type, page_info_cls: type,
+                             entity: Entity) -> Any:
     args = gc.field_arguments(info)
     selection = gc.selection_of(info, [])
     plan = gc.compile_connection(selection, label_name, args, info.context.dialect, ReadScope.of(info.context))
@@ -72,7 +59,7 @@ async def resolve_connection(info: Any, label_name: str, connection_cls: type, e
     edges = [edge_cls(row={}, node_row=r, label=label_name, cursor=gc.encode_cursor(r, plan.order_by)) for r in page]
     return connection_cls(
         edges=edges,
-        nodes=[entity_from_row(label_name, r) for r in page],
+        nodes=[entity(label_name, r) for r in page],
         page_info=page_info_cls(
             has_next_page=has_next,
             has_previous_page=bool(plan.after),
@@ -84,7 +71,7 @@ async def resolve_connection(info: Any, label_name: str, connection_cls: type, e
 
 
 def resolve_rel_connection(obj: Any, info: Any, f: fields.Field, args: dict[str, Any], connection_cls: type, edge_cls: type,
-                           page_info_cls: type) -> Any:
+                           page_info_cls: type, entity: Entity) -> Any:
     """A relationship connection from what the root field's statement projected: sorted, after the
     cursor, cut to ``first`` (see :func:`cobuild.graph.compile.rel_page`)."""
     order = gc.order_of(gc.plain(args.get("orderBy")), f.others)
@@ -95,7 +82,7 @@ def resolve_rel_connection(obj: Any, info: Any, f: fields.Field, args: dict[str,
     edges = [edge_cls(row=i.edge, node_row=i.node, label=other, cursor=i.cursor, via=i.via) for i in page.items]
     return connection_cls(
         edges=edges,
-        nodes=[entity_from_row(other, i.node) for i in page.items],
+        nodes=[entity(other, i.node) for i in page.items],
         page_info=page_info_cls(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,

@@ -18,6 +18,6 @@ from cobuild.graph.compile import (  # noqa: F401
     project_entity,
     selection_of,
 )
-from cobuild.resolvers.entities import entity_from_row  # noqa: F401
+from cobuild.schema.entities import entity_from_row  # noqa: F401
 
 __all__ = ["EntityPlan", "collect_fields", "entity_from_row", "field_arguments", "plain", "plan_entity", "project_entity", "selection_of"]

@@ -13,7 +13,9 @@
 
 Nothing here is written per label: a label added to ``model.LABELS`` appears with all its fields.
 Every root field sends exactly one statement (see :mod:`cobuild.graph.compile`); nested fields read
-what that statement projected (:mod:`cobuild.resolvers.entities`).
+what that statement projected (:mod:`cobuild.resolvers.entities`). :data:`TYPES` and
+:func:`entity_from_row` turn a projected map into the type of its label, for every module that
+answers with entities (the resolvers are handed ``entity_from_row`` and never import this module).
 """
 
 import datetime as dt
@@ -33,6 +35,18 @@ from cobuild.schema.refs import NodeRef
 _MODULE = __name__
 _NS = globals()
 _P = inspect.Parameter
+
+# label name → Strawberry class, filled below as the entity types are made
+TYPES: dict[str, type] = {}
+
+
+def entity_from_row(label_name: str, data: dict[str, Any]) -> Any:
+    """The Strawberry object for a projected map (its label read from the id prefix if it has one)."""
+    lab = model.label_of_id(data.get("id") or "") if isinstance(data.get("id"), str) else None
+    cls = TYPES[lab.name if lab else label_name]
+    obj = cls()
+    obj._row = data
+    return obj
 
 
 def _lazy(type_name: str) -> Any:
@@ -179,7 +193,8 @@ def _connection_field(owner: str, f: gf.Field) -> Any:
     conn_name = naming.rel_connection_type(owner, f)
 
     def resolve(self: Any, info: strawberry.Info, **args: Any) -> Any:
-        return res.resolve_rel_connection(self, info, f, args, _NS[conn_name], _NS[naming.rel_edge_type(owner, f)], PageInfo)
+        return res.resolve_rel_connection(self, info, f, args, _NS[conn_name], _NS[naming.rel_edge_type(owner, f)], PageInfo,
+                                          entity_from_row)
 
     resolve.__name__ = f"resolve_{f.name}"
     resolve.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
@@ -191,7 +206,7 @@ def _connection_field(owner: str, f: gf.Field) -> Any:
 def _one_field(owner: str, f: gf.Field) -> Any:
     def resolve(self: Any, info: strawberry.Info) -> Any:
         item = res.rel_one(self, info, f)
-        return None if item is None else res.entity_from_row(f.others[0], item.node)
+        return None if item is None else entity_from_row(f.others[0], item.node)
 
     resolve.__name__ = f"resolve_{f.name}"
     return strawberry.field(resolver=resolve, name=f.name, graphql_type=Optional[_lazy(naming.other_end_type(f))],
@@ -222,7 +237,7 @@ for _lab in model.LABELS:
             _fields[_f.name] = _connection_field(_lab.name, _f)
     _cls = _class(_lab.name, (Actor if _lab.actor else Entity,), _fields, bi(_lab.zh, _lab.en), strawberry.type)
     _cls._label_name = _lab.name
-    res.TYPES[_lab.name] = _cls
+    TYPES[_lab.name] = _cls
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,7 +246,7 @@ for _lab in model.LABELS:
 # ----------------------------------------------------------------------------------------------
 def _node_field(other_type: str, zh: str, en: str) -> Any:
     def resolve(self: Any) -> Any:
-        return res.entity_from_row(self._label, self._node_row)
+        return entity_from_row(self._label, self._node_row)
 
     return strawberry.field(resolver=resolve, name="node", description=bi(zh, en), graphql_type=_lazy(other_type))
 
@@ -323,7 +338,7 @@ def _list_root(lab: model.NodeLabel) -> Any:
     conn, edge = CONNECTIONS[lab.name]
 
     async def resolve(self: Any, info: strawberry.Info, **_: Any) -> Any:
-        return await res.resolve_connection(info, lab.name, conn, edge, PageInfo)
+        return await res.resolve_connection(info, lab.name, conn, edge, PageInfo, entity_from_row)
 
     resolve.__name__ = f"resolve_{naming.list_field(lab.name)}"
     resolve.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
@@ -336,17 +351,17 @@ def _list_root(lab: model.NodeLabel) -> Any:
 def _single_root(lab: model.NodeLabel) -> Any:
     async def resolve(self: Any, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(  # noqa: A002
             description=bi(f"编号(以 {lab.id_prefix}: 开头)", f"Id (starts with {lab.id_prefix}:)"))]) -> Any:
-        return await res.resolve_lookup(info, id, lab.name)
+        return await res.resolve_lookup(info, id, lab.name, entity_from_row)
 
     resolve.__name__ = f"resolve_{naming.single_field(lab.name)}"
     return strawberry.field(resolver=resolve, name=naming.single_field(lab.name),
                             description=bi(f"按编号获取{lab.zh}(不存在时报 NOT_FOUND)", f"One {lab.en} by id (NOT_FOUND when there is none)"),
-                            graphql_type=res.TYPES[lab.name])
+                            graphql_type=TYPES[lab.name])
 
 
 async def _resolve_node(self: Any, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(  # noqa: A002
         description=bi("任意对象的编号(前缀表示类型,如 unit:…)", "Any object's id (its prefix names the type, e.g. unit:…)"))]) -> Any:
-    return await res.resolve_lookup(info, id)
+    return await res.resolve_lookup(info, id, None, entity_from_row)
 
 
 def _version(self: Any) -> str:

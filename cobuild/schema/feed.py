@@ -14,8 +14,7 @@ from strawberry.types import Info
 
 from cobuild.graph import model
 from cobuild.resolvers import feed as run
-from cobuild.resolvers.entities import entity_from_row
-from cobuild.schema.entities import Entity, PageInfo
+from cobuild.schema.entities import Entity, PageInfo, entity_from_row
 from cobuild.schema.filters import bi, enum_for
 from cobuild.schema.refs import EntityLabel
 

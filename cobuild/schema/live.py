@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from cobuild.graph import model
 from cobuild.live import follow
-from cobuild.resolvers.entities import entity_from_row
+from cobuild.schema.entities import entity_from_row
 from cobuild.schema.feed import ChangeEvent, ChangeKind
 from cobuild.schema.filters import bi, enum_for
 from cobuild.schema.refs import EntityLabel

@@ -72,23 +72,22 @@ class MutationWarning:
 
 
 def _entity_types() -> dict[str, Any]:
-    try:
-        from cobuild.resolvers.entities import _types
-    except ImportError:  # pragma: no cover - the entity layer is not there
-        return {}
-    return _types()
+    from cobuild.schema.entities import TYPES
+
+    return TYPES
 
 
 def _entity(label_name: str, id_attr: str) -> Any:
     """A payload field returning the changed entity itself, read after the mutation committed: one
     more statement, and only when the field is selected (the entity layer compiles its selection)."""
     from cobuild.resolvers.entities import resolve_lookup
+    from cobuild.schema.entities import entity_from_row
 
     lab = model.label(label_name)
     cls = _entity_types()[label_name]
 
     async def resolve(self: Any, info: Info) -> Optional[cls]:  # type: ignore[valid-type]
-        return await resolve_lookup(info, getattr(self, id_attr), label_name)
+        return await resolve_lookup(info, getattr(self, id_attr), label_name, entity_from_row)
 
     return strawberry.field(resolver=resolve, description=f"变更后的{lab.zh}(选择时多一次读取) / The {label_name} after the change (one more read when selected)")
 

@@ -45,7 +45,7 @@ async def test_every_schema_element_is_described_in_chinese_and_english(gql: Any
 
 def test_enum_values_carry_the_terms_of_the_vocabulary() -> None:
     """The ~500 enum values are described from one table beside the model (vocabulary.py)."""
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     schema = build_schema()._schema
     level = schema.type_map["AreaLevel"]

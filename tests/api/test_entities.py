@@ -347,7 +347,7 @@ def test_every_type_and_field_is_bilingual() -> None:
     from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType
 
     from cobuild.graph import model
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
     from cobuild.graph.naming import list_field
 
     schema = build_schema()._schema

@@ -514,7 +514,7 @@ def test_ids() -> None:
 
 
 async def test_every_mutation_field_and_argument_is_described(net: Client) -> None:
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     schema = build_schema()._schema
     mutation = schema.mutation_type

@@ -465,8 +465,8 @@ async def test_seed_network_algorithms_and_rest(gql: Any, seed: Seed) -> None:
 def test_every_question_type_field_and_argument_is_bilingual() -> None:
     from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
-    from cobuild.resolvers.entities import TYPES
-    from cobuild.schema import build_schema
+    from cobuild.schema.entities import TYPES
+    from cobuild.schema.root import build_schema
 
     schema = build_schema()._schema
     query = schema.query_type

@@ -289,7 +289,7 @@ def test_interfaces_declare_every_field_their_types_share() -> None:
     (``actorType``) and, for areas, its ``level``."""
     from graphql import GraphQLInterfaceType
 
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     schema = build_schema()._schema
     # Relay's Node keeps only `id` (every Node is also an Entity, which declares the rest)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from cobuild.schema import build_schema
+from cobuild.schema.root import build_schema
 
 SDL_FILE = Path(__file__).parents[2] / "schema.graphql"
 REGENERATE = ".venv/bin/cobuild schema > schema.graphql"

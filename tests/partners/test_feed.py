@@ -253,7 +253,7 @@ async def test_internal_records_stay_out_of_the_network(feed: GQL) -> None:
     no entity type, root list or lookup, no stats, no export, not searchable."""
     from cobuild.graph import model
     from cobuild.graph.stats import graph_stats
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     await feed(RECORD, record(0), **{"idempotency-key": "k"})
     internal = {lab.name for lab in model.INTERNAL_LABELS}

@@ -179,7 +179,7 @@ def test_cost_uses_default_pages_and_does_not_multiply_edges():
 def test_to_one_fields_cost_one_on_the_real_schema():
     """Issue 10: three levels of a single parent cost a handful (17,263 when every relationship,
     even a to-one, was charged as a page of 20); nested connections still multiply."""
-    from cobuild.schema import build_schema
+    from cobuild.schema.root import build_schema
 
     schema = build_schema()._schema
 

@@ -208,7 +208,7 @@ def test_a_new_label_needs_only_a_model_entry_and_field_names() -> None:
         fields.RELATIONSHIP_FIELDS[("AdminArea", "HOSTS_FESTIVAL", "out")] = fields.many("festivals", "举办的节庆", "Festivals it hosts")
         fields.RELATIONSHIP_FIELDS[("Festival", "HOSTS_FESTIVAL", "in")] = fields.one("host", "主办区域", "The hosting area")
         fields.rebuild()
-        from cobuild.schema import build_schema
+        from cobuild.schema.root import build_schema
         sdl = build_schema().as_str()
         assert "type Festival implements Entity & Node" in sdl
         assert "  festivals(" in sdl and "  festival(" in sdl
