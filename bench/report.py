@@ -27,7 +27,7 @@ BOUNDS: dict[str, str] = {
         "from the W1 profile after the cache ([profile-W1-top.txt](profile-W1-top.txt)): graphql-core/Strawberry "
         "execution of the answer ≈ 25 % of the busy time (a resolver call, info object and completion per field "
         "of every co-builder), the LadybugDB query ≈ 23 %, query limits ≈ 6 %, the access log ≈ 3 %, cobuild's "
-        "compiler ≈ 2 % — so compile.py/selection.py are not the lever. What would move it: return the "
+        "compiler ≈ 2 % — so cobuild/graph/compile/ is not the lever. What would move it: return the "
         "compiled statement's rows as plain values for leaf-only objects (no per-field resolvers), fewer "
         "Strawberry field extensions on hot types, or cache whole answers of the page questions (W1/W2) for a "
         "few seconds. A 1.5× bound on a 1 ms statement means ≤ 0.6 ms of Python per request, below W0 itself."),
@@ -36,8 +36,8 @@ BOUNDS: dict[str, str] = {
         "`(c)<-[:PART_OF*0..2]-(a)-[cb:CO_BUILDS_WITH]->(u)` in one pattern is planned from the "
         "CO_BUILDS_WITH side over the whole city. Split in two — `OPTIONAL MATCH (c)<-[:PART_OF*0..2]-(a:AdminArea) "
         "OPTIONAL MATCH (a)-[cb:CO_BUILDS_WITH]->(u:Unit) WHERE cb.status = $s` — the same statement answers "
-        "the same (checked on 40 communities) in 1.7 ms instead of 67 ms (cobuild/resolvers/questions.py, "
-        "coBuilders; not changed here: that file belongs to the API work). With it and the parse/validation "
+        "the same (checked on 40 communities) in 1.7 ms instead of 67 ms (cobuild/resolvers/questions/partners.py, "
+        "coBuilders; not changed then: that file belonged to the API work). With it and the parse/validation "
         "caches W1 would be ≈ 1.7 + ~6 ms."),
     "W2 p50 < 10 ms": (
         "the statement (~14 ms at city scale, 3.7 ms on the district network) plus ~9 ms of HTTP/GraphQL. "
@@ -45,7 +45,7 @@ BOUNDS: dict[str, str] = {
         "(`(a)-[:PART_OF*1..3]->(s)`, `(a)-[:PART_OF*0..1]->(cm)`) costs ~6 ms at city scale, a fixed "
         "`(a)-[:PART_OF]->(cm)` 0.1 ms: LadybugDB's recursive join pays per node table size. What would move "
         "it: fixed-length hops for the known hierarchy depths (community = a or its parent; street = 1–3 "
-        "fixed hops) in unitCommunities (cobuild/resolvers/questions.py), and the parse/validation caches."),
+        "fixed hops) in unitCommunities (cobuild/resolvers/questions/partners.py), and the parse/validation caches."),
     "no errors at concurrency": (
         "DB_BUSY from the 640 MiB buffer-pool cap (4ea9f28: a statement that finds the pool full answers "
         "DB_BUSY). It is not only concurrency: W6 answered DB_BUSY to 38 of 57 requests at concurrency 1, W7 "

@@ -25,7 +25,7 @@ Contract (used by the entity connections and by the network questions):
     node: {…}}]}`` (in no particular order) and ``r_<alias>#total`` for a connection's count. Sorting
     by ``orderBy``, dropping what precedes the cursor exactly, merging a node's rows and slicing to
     ``first`` happen in Python (:func:`rel_page`, :func:`rel_one`) when the field resolves. Pass the
-    map to ``cobuild.resolvers.entities.entity_from_row(label_name, map)`` and nested fields resolve
+    map to ``cobuild.schema.entities.entity_from_row(label_name, map)`` and nested fields resolve
     from it with no further statements. ``selection`` may also be an :class:`EntityPlan`. An
     empty/None selection projects ``{id}``.
 

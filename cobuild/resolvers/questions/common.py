@@ -5,7 +5,7 @@ answers. A question's own statement, shaping and root resolver live in its famil
 
 Every builder returns ONE :class:`Statement` in the subset both engines run. Questions anchored on
 an id start with ``MATCH (anchor:Label) WHERE anchor.id = $p`` and aggregate everything else into
-the anchor's single row (``collect(CASE WHEN x IS NULL THEN NULL ELSE {…} END)``), so "no row"
+the anchor's single row (``collect(CASE WHEN x.`id` IS NULL THEN NULL ELSE {…} END)``), so "no row"
 means the id names nothing (NOT_FOUND) and the answer never needs a second round trip. Ordering,
 grouping, ranking, ages and rates are done in Python by the ``shape_*`` functions, which keeps the
 Cypher free of date arithmetic, list indexing and ``WITH … ORDER BY``.
@@ -26,7 +26,7 @@ import strawberry
 from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import model
-from cobuild.graph.cypher import Params, Statement, Vars, name
+from cobuild.graph.cypher import Params, Statement, Vars, missing, name
 from cobuild.resolvers.areas import COMMUNITY_LEVELS
 from cobuild.resolvers.entities import run_read
 from cobuild.schema.entities import entity_from_row
@@ -52,9 +52,17 @@ def entity_map(label_name: str, var: str) -> str:
     return "{" + ", ".join(f"{name(p)}: {var}.{name(p)}" for p in entity_props(label_name)) + "}"
 
 
-def collect_map(var: str, body: str, distinct: bool = False) -> str:
-    """``collect(CASE WHEN var IS NULL THEN NULL ELSE body END)`` (LadybugDB's OPTIONAL MATCH trap)."""
-    return f"collect({'DISTINCT ' if distinct else ''}CASE WHEN {var} IS NULL THEN NULL ELSE {body} END)"
+def or_null(var: str, key: str = "id") -> str:
+    """The opening ``CASE WHEN <var unbound> THEN NULL ELSE `` of a value that is null when an OPTIONAL
+    MATCH left ``var`` unbound (close it with `` END``); the test reads the node's key
+    (:func:`cobuild.graph.cypher.missing`: LadybugDB reads a whole node to test the node itself)."""
+    return f"CASE WHEN {missing(var, key)} THEN NULL ELSE "
+
+
+def collect_map(var: str, body: str, distinct: bool = False, key: str = "id") -> str:
+    """``collect(CASE WHEN <var unbound> THEN NULL ELSE body END)`` (LadybugDB's OPTIONAL MATCH trap);
+    ``key`` is the label's key (``CommunityTally``: ``community``)."""
+    return f"collect({'DISTINCT ' if distinct else ''}{or_null(var, key)}{body} END)"
 
 
 class Q:

@@ -7,7 +7,7 @@ import strawberry
 
 from cobuild.graph.cypher import Statement
 from cobuild.resolvers.areas import COMMUNITY_LEVELS, communities_under, community_areas, tallies_under
-from cobuild.resolvers.questions.common import (ACTIVE, Q, area_ref, argument, check_id, check_range, collect_map, entity,
+from cobuild.resolvers.questions.common import (ACTIVE, Q, area_ref, argument, check_id, check_range, collect_map, or_null, entity,
                                                 first_row, id_of, match_anchor, name_id, q_for, run)
 from cobuild.schema.questions.coverage import (CommunityType, CoverageGapsResult, CoverageGroup, UnitsWithoutProjectsResult,
                                                UnitWithoutProject)
@@ -25,7 +25,7 @@ def q3_coverage_gaps(q: Q, area_id: str, community_type: str | None) -> Statemen
     root = q.add(area_id)
     type_filter = f" AND c.`communityType` = {q.add(community_type)}" if community_type else ""
     cc, cm = q.entity("AdminArea", "c", [["groups", "gaps"]], ["root", "s", "covered"], extra=("communityType",))
-    item = collect_map("c", "{community: " + cm + ", street: CASE WHEN s IS NULL THEN NULL ELSE " + area_ref("s")
+    item = collect_map("c", "{community: " + cm + ", street: " + or_null("s") + area_ref("s")
                        + " END, covered: covered}")
     ac, am = q.finish("AdminArea", "root", ["area"], ["communities"])
     text = (

@@ -8,7 +8,7 @@ import strawberry
 from cobuild.graph.cypher import Statement, name
 from cobuild.resolvers.areas import STREET_LEVELS, community_areas
 from cobuild.resolvers.questions.common import (ACTIVE, MAX_DEPTH, Q, area_ref, argument, as_date, check_id, check_limit,
-                                                check_range, collect_map, entity, first_row, id_of, match_anchor, name_id, q_for,
+                                                check_range, collect_map, or_null, entity, first_row, id_of, match_anchor, name_id, q_for,
                                                 ref, run)
 from cobuild.schema.questions.demands import DemandMatch, MatchDemandsResult, MatchTier, UnclaimedDemand, UnclaimedDemandsResult
 from cobuild.schema.refs import NodeRef, refs
@@ -32,7 +32,7 @@ def q10_unclaimed_demands(q: Q, area_id: str, published_before: dt.date | None) 
         f"OPTIONAL MATCH (root)<-[:`PART_OF`*0..{MAX_DEPTH}]-(a:`AdminArea`)-[:`PUBLISHES`]->(d:`Demand`) "
         f"WHERE d.`status` = {q.add('PUBLISHED')}{cutoff} AND {not_claimed} "
         f"OPTIONAL MATCH (d)-[:`IN_CATEGORY`]->(cat:`Category`) "
-        f"WITH root, a, d, collect(DISTINCT CASE WHEN cat IS NULL THEN NULL ELSE {ref('cat')} END) AS cats "
+        f"WITH root, a, d, collect(DISTINCT {or_null('cat')}{ref('cat')} END) AS cats "
         f"{dc} WITH root, {item} AS demands {ac} "
         f"RETURN {am} AS area, root.`level` AS level, demands"
     )

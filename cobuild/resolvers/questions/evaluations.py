@@ -5,7 +5,7 @@ from typing import Annotated, Any, Optional
 import strawberry
 
 from cobuild.graph.cypher import Statement
-from cobuild.resolvers.questions.common import (ACTIVE, MAX_DEPTH, Q, argument, check_id, check_range, collect_map, entity,
+from cobuild.resolvers.questions.common import (ACTIVE, MAX_DEPTH, Q, argument, check_id, check_range, collect_map, or_null, entity,
                                                 first_row, id_of, match_anchor, name_id, q_for, ref, run)
 from cobuild.schema.questions.evaluations import (EvaluationDirection, EvaluationScore, EvaluationScoresResult, MissingEvaluation,
                                                   MissingEvaluationsResult)
@@ -30,8 +30,8 @@ def q31_evaluation_scores(q: Q, pairing_id: str | None, year: int | None, below:
     ec, em = q.entity("Evaluation", "ev", [["items", "evaluation"]], [*anchor, "pr", "g", "t"], extra=("year", "direction", "score"))
     pc, pm = q.entity("Pairing", "pr", [["items", "pairing"]], [*anchor, "ev", "g", "t", *([em] if ec else [])])
     item = collect_map("ev", "{evaluation: " + em + ", pairing: " + pm
-                       + ", giver: CASE WHEN g IS NULL THEN NULL ELSE " + ref("g") + " END"
-                       + ", target: CASE WHEN t IS NULL THEN NULL ELSE " + ref("t") + " END}")
+                       + ", giver: " + or_null("g") + ref("g") + " END"
+                       + ", target: " + or_null("t") + ref("t") + " END}")
     if pairing_id:
         ac, am = q.finish("Pairing", "prA", ["pairing"], ["items"])
         text = (
@@ -90,7 +90,7 @@ def q32_missing_evaluations(q: Q, year: int, area_id: str | None) -> Statement:
         f"EXISTS {{ MATCH (ec:`Evaluation`)-[:`ABOUT`]->(pr) WHERE ec.`year` = {y} AND ec.`direction` = {a2u} }} AS hasA, "
         f"EXISTS {{ MATCH (ed:`Evaluation`)-[:`ABOUT`]->(pr) WHERE ed.`year` = {y} AND ed.`direction` = {u2a} }} AS hasU "
         f"OPTIONAL MATCH (party)-[pt:`PARTY_TO`]->(pr) "
-        f"WITH {cw}, hasA, hasU, collect(DISTINCT CASE WHEN party IS NULL THEN NULL ELSE "
+        f"WITH {cw}, hasA, hasU, collect(DISTINCT {or_null('party')}"
         f"{{`id`: party.`id`, `name`: party.`name`, side: pt.`side`}} END) AS parties "
         f"{pc} {tail}"
     )

@@ -8,7 +8,7 @@ import strawberry
 
 from cobuild.graph.cypher import Statement
 from cobuild.resolvers.areas import SUBAREA_DEPTH
-from cobuild.resolvers.questions.common import (ACTIVE, Q, area_ref, argument, as_date, check_id, collect_map, entity,
+from cobuild.resolvers.questions.common import (ACTIVE, Q, area_ref, argument, as_date, check_id, collect_map, or_null, entity,
                                                 enum_or_none, first_row, id_of, match_anchor, name_id, q_for, ref, run, sortable)
 from cobuild.schema.questions.members import (AllianceMember, AllianceMembersResult, AllianceRole,
                                               CommunityPartTimeCommitteeMembersResult, CommunityReportingMembersResult,
@@ -51,7 +51,7 @@ def q20_part_time_members(q: Q, community_id: str) -> Statement:
     mc, mm = q.entity("Person", "m", [["items", "person"]], ["c", "o", "h", "su"])
     sc, sm = q.entity("Unit", "su", [["items", "sourceUnit"]], ["c", "o", "h", "m", *([mm] if mc else [])])
     item = collect_map("m", "{person: " + mm + ", partyOrganization: " + ref("o") + ", since: h.`since`, until: h.`until`, "
-                       "representsUnitId: h.`representsUnitId`, sourceUnit: CASE WHEN su IS NULL THEN NULL ELSE " + sm + " END}")
+                       "representsUnitId: h.`representsUnitId`, sourceUnit: " + or_null("su") + sm + " END}")
     ac, am = q.finish("AdminArea", "c", ["area"], ["members"])
     text = (
         f"{match_anchor(q, 'AdminArea', 'c', community_id)} "
@@ -84,15 +84,15 @@ def q26_alliance_members(q: Q, alliance_id: str) -> Statement:
         f"{match_anchor(q, 'Alliance', 'al', alliance_id)} "
         f"OPTIONAL MATCH (u:`Unit`)-[b:`BELONGS_TO`]->(al) "
         f"OPTIONAL MATCH (a:`AdminArea`)-[cb:`CO_BUILDS_WITH`]->(u) WHERE cb.`status` = {active} "
-        f"WITH al, u, b, collect(DISTINCT CASE WHEN a IS NULL THEN NULL ELSE {area_ref('a')} END) AS areas "
+        f"WITH al, u, b, collect(DISTINCT {or_null('a')}{area_ref('a')} END) AS areas "
         f"{uc} WITH al, " + collect_map("u", "{unit: " + um + ", role: b.`role`, joinedAt: b.`joinedAt`, areas: areas}") + " AS units "
         f"OPTIONAL MATCH (o:`PartyOrganization`)-[b2:`BELONGS_TO`]->(al) "
         f"OPTIONAL MATCH (ou:`Unit`)-[:`HAS_PARTY_ORG`]->(o) "
         f"OPTIONAL MATCH (a2:`AdminArea`)-[cb2:`CO_BUILDS_WITH`]->(ou) WHERE cb2.`status` = {active} "
-        f"WITH al, units, o, b2, ou, collect(DISTINCT CASE WHEN a2 IS NULL THEN NULL ELSE {area_ref('a2')} END) AS areas2 "
+        f"WITH al, units, o, b2, ou, collect(DISTINCT {or_null('a2')}{area_ref('a2')} END) AS areas2 "
         f"{oc} {ouc} WITH al, units, "
         + collect_map("o", "{partyOrganization: " + om + ", role: b2.`role`, joinedAt: b2.`joinedAt`, "
-                      "ownerUnit: CASE WHEN ou IS NULL THEN NULL ELSE " + oum + " END, areas: areas2}")
+                      "ownerUnit: " + or_null("ou") + oum + " END, areas: areas2}")
         + f" AS orgs {ac} "
         f"RETURN {am} AS alliance, units, orgs"
     )

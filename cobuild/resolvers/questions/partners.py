@@ -9,7 +9,7 @@ import strawberry
 from cobuild.graph.cypher import Statement
 from cobuild.resolvers.areas import COMMUNITY_LEVELS, SUBAREA_DEPTH, community_areas, community_of, community_row
 from cobuild.resolvers.questions.common import (ACTIVE, LEVEL_DEPTH, Q, area_ref, argument, as_date, check_id, check_limit,
-                                                collect_map, entity, enum_or_none, first_row, id_of, match_anchor, name_id, q_for,
+                                                collect_map, or_null, entity, enum_or_none, first_row, id_of, match_anchor, name_id, q_for,
                                                 require_community, run, sortable)
 from cobuild.schema.questions.partners import (CoBuildingForm, CommunityCoBuilder, CommunityCoBuildersResult, PairingStatus,
                                                ResidentUnit, ResidentUnitsResult, SimilarCommunitiesResult, SimilarCommunity,
@@ -52,8 +52,8 @@ def shape_co_builders(row: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 def q2_unit_communities(q: Q, unit_id: str) -> Statement:
     cc, cm_ = q.entity("AdminArea", "cm", [["communities", "community"]], ["u", "a", "cb", "s"], extra=("level",))
-    item = collect_map("a", "{area: " + area_ref("a") + ", community: CASE WHEN cm IS NULL THEN NULL ELSE " + cm_
-                       + " END, street: CASE WHEN s IS NULL THEN NULL ELSE " + area_ref("s") + " END, since: cb.`since`, "
+    item = collect_map("a", "{area: " + area_ref("a") + ", community: " + or_null("cm") + cm_
+                       + " END, street: " + or_null("s") + area_ref("s") + " END, since: cb.`since`, "
                        "pairingId: cb.`pairingId`}")
     cml = q.add(COMMUNITY_LEVELS)
     uc, um = q.finish("Unit", "u", ["unit"], ["items"])

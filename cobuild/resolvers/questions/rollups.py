@@ -9,7 +9,7 @@ from cobuild.graph import model
 from cobuild.graph.cypher import Statement
 from cobuild.resolvers.areas import tallies_under
 from cobuild.resolvers.figures import FIGURES, agreement_measure
-from cobuild.resolvers.questions.common import (Q, area_ref, argument, check_id, collect_map, entity, first_row, q_for, run,
+from cobuild.resolvers.questions.common import (Q, area_ref, argument, check_id, collect_map, or_null, entity, first_row, q_for, run,
                                                 sort_key_name)
 from cobuild.schema.questions.rollups import (AgreementKindCount, AgreementType, ClaimRatesResult, RollupComparison, RollupGroup,
                                               RollupResult, StreetRates)
@@ -44,7 +44,7 @@ def q5_rollup(q: Q, area_id: str) -> Statement:
         f"{tallies_under(root, 't', ['root'])}"
         f"OPTIONAL MATCH (c:`AdminArea`) WHERE c.`id` = t.`community` "
         f"OPTIONAL MATCH (g:`AdminArea`) WHERE g.`id` = t.`parentId` "
-        f"WITH root, " + collect_map("c", "{community: " + area_ref("c") + ", row: CASE WHEN g IS NULL THEN NULL ELSE "
+        f"WITH root, " + collect_map("c", "{community: " + area_ref("c") + ", row: " + or_null("g")
                                      + area_ref("g") + " END, units: t.`units`, unitTypes: t.`unitTypes`, "
                                      "pairings: t.`pairings`, agreements: t.`agreements`, "
                                      "agreementTypes: t.`agreementTypes`, partTime: t.`partTime`}") + " AS communities "
@@ -147,10 +147,10 @@ def q12_claim_rates(q: Q, area_id: str) -> Statement:
         f"{tallies_under(root, 't', ['root'])}"
         f"OPTIONAL MATCH (g:`AdminArea`) WHERE g.`id` = t.`parentId` "
         f"OPTIONAL MATCH (d:`Demand`) WHERE d.`id` IN t.`demands` "
-        f"WITH root, g, t, collect(CASE WHEN d IS NULL THEN NULL ELSE {{`id`: d.`id`, `status`: d.`status`}} END) AS demands "
+        f"WITH root, g, t, collect({or_null('d')}{{`id`: d.`id`, `status`: d.`status`}} END) AS demands "
         f"OPTIONAL MATCH (pj:`Project`) WHERE pj.`id` IN t.`projects` "
-        f"WITH root, g, t, demands, collect(CASE WHEN pj IS NULL THEN NULL ELSE {{`id`: pj.`id`, `status`: pj.`status`}} END) AS projects "
-        f"WITH root, g, {collect_map('t', '{community: t.`community`, demands: demands, projects: projects}')} AS comms "
+        f"WITH root, g, t, demands, collect({or_null('pj')}{{`id`: pj.`id`, `status`: pj.`status`}} END) AS projects "
+        f"WITH root, g, {collect_map('t', '{community: t.`community`, demands: demands, projects: projects}', key='community')} AS comms "
         f"{sc} WITH root, {collect_map('g', '{street: ' + sm + ', communities: comms}')} AS streets {ac} "
         f"RETURN {am} AS area, root.`level` AS level, streets"
     )
