@@ -640,6 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     env["code_at_capture"] = code_fingerprint(sroot)
     pre = pre_phase(store, ops, args, keys_path, api_key, levels)
     fields = pre["schema_fields"]
+    wl.adapt_to_schema(ops, {k: set(v) for k, v in fields.items()})  # the capture may have run in another Python
     available = {op.key for op in ops if op.root_field in set(fields.get(op.kind, []))}
     missing = {op.key: op.root_field for op in ops if op.key not in available}
     if missing:
