@@ -75,10 +75,11 @@ def create_app(settings: Settings | None = None, engine: GraphEngine | None = No
             if settings.gc_freeze:
                 gcpause.freeze_startup_objects()
             if obs.metrics is not None:
-                clock = gcpause.PauseClock(obs.metrics.gc_paused)
+                clock = obs.metrics.gc_clock = gcpause.PauseClock()
         yield
         if clock is not None:
             clock.close()
+            obs.metrics.gc_clock = None
         await graphql.live_hub.close()
         if owns_engine:
             await engine.close()

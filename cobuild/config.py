@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(10.0, gt=0, description="Per-request graph timeout in seconds, for reads and for every mutation's unit of work (past it the mutation rolls back whole) → TIMEOUT")
     heavy_slots: int | None = Field(None, ge=1, le=64, description="Heavy questions (roll-ups, matching, coverage, claim rates, clusters, hubs, similar communities) running at once per process; the rest wait in a queue. Unset: embedded store COBUILD_LADYBUG_READERS − 1 (at least 1; page questions keep a reader), Neo4j the cores ÷ COBUILD_WORKERS")
     heavy_wait_s: float = Field(10.0, ge=0, description="How long a heavy question waits for a slot before it answers DB_BUSY with `retryAfter` (seconds)")
-    gc_freeze: bool = Field(True, description="Once the service is ready, move its start-up objects (schema, model, modules) into Python's permanent GC generation, so a full garbage collection no longer walks them and pauses every request in flight for 100–400 ms (cobuild.observe.gcpause)")
+    gc_freeze: bool = Field(True, description="Once the service is ready, move its start-up objects (schema, model, modules) into Python's permanent GC generation, so a full garbage collection no longer walks them (110–130 ms measured, every request in flight waiting; cobuild.observe.gcpause)")
     compiled_execution: bool = Field(True, description="Run repeated read-only queries on a cached plan (root resolvers, then precompiled projectors and orjson) instead of graphql-core field resolution; whatever a plan cannot express falls back to Strawberry per operation (docs/execution.md)")
 
     # --- operations (issue 13): workers, metrics, the Cypher console -------------------------------

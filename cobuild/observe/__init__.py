@@ -86,6 +86,7 @@ class RequestObservation:
             principal = state.get("principal")
             m.rate_limited(getattr(principal, "method", None) or "anonymous").inc()
         m.refresh_memory()
+        m.flush_gc()
         if self.route != "/graphql" or (not op and not codes):
             return  # not a GraphQL answer (GraphiQL's page, a static file)
         name, kind = m.operation(op.get("name")), m.op_type(op.get("type"))

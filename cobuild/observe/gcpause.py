@@ -12,11 +12,13 @@ the percentiles; it bounds the rare full collection, e.g. when a driver keeps ma
 across awaits and they are promoted.
 
 :class:`PauseClock` times every collection (``gc.callbacks``) so operators see the pauses in
-``/metrics`` (``cobuild_gc_pause_seconds{generation}``) instead of guessing from latency tails.
+``/metrics`` (``cobuild_gc_pause_seconds{generation}``, taken over on the next request or scrape)
+instead of guessing from latency tails.
 """
 
 from __future__ import annotations
 
+import collections
 import gc
 import time
 from typing import Any, Callable
@@ -30,10 +32,15 @@ def freeze_startup_objects() -> int:
 
 
 class PauseClock:
-    """Calls ``observe(generation, seconds)`` after each collection; :meth:`close` removes the hook."""
+    """Records the pause of every collection (``gc.callbacks``); :meth:`drain` hands them over.
 
-    def __init__(self, observe: Callable[[int, float], Any]) -> None:
-        self._observe = observe
+    The callback only appends to a deque: it runs inside the collector, which may start in any
+    allocation of any thread — also inside a metrics library that holds its own lock at that moment —
+    so observing a metric there could deadlock the process. The metrics take what is pending on each
+    request and at each scrape (:meth:`cobuild.observe.metrics.Metrics.flush_gc`)."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self.pending: collections.deque[tuple[int, float]] = collections.deque(maxlen=keep)
         self._started = 0.0
         gc.callbacks.append(self._callback)
 
@@ -41,8 +48,16 @@ class PauseClock:
         if phase == "start":
             self._started = time.perf_counter()
         elif self._started:
-            self._observe(info["generation"], time.perf_counter() - self._started)
+            self.pending.append((info["generation"], time.perf_counter() - self._started))
             self._started = 0.0
+
+    def drain(self, observe: Callable[[int, float], Any]) -> None:
+        while True:
+            try:
+                generation, seconds = self.pending.popleft()
+            except IndexError:
+                return
+            observe(generation, seconds)
 
     def close(self) -> None:
         if self._callback in gc.callbacks:

@@ -188,6 +188,7 @@ class Metrics:
                                         ["outcome"], registry=reg)
         self.heavy_wait = Histogram("cobuild_heavy_wait_seconds", "Time a heavy question waited for its slot",
                                     buckets=STATEMENT_BUCKETS, registry=reg)
+        self.gc_clock: Any = None  # cobuild.observe.gcpause.PauseClock of the running service
         self.gc_pause = _labelled(Histogram, "cobuild_gc_pause_seconds",
                                   "Pauses of Python's garbage collector (every request in flight waits), by generation",
                                   ["generation"], buckets=STATEMENT_BUCKETS, registry=reg)
@@ -251,6 +252,12 @@ class Metrics:
     def gc_paused(self, generation: int, seconds: float) -> None:
         self.gc_pause(str(generation)).observe(seconds)
 
+    def flush_gc(self) -> None:
+        """Observe the collector's pauses recorded since the last call (``gc_clock``: set by the service)."""
+        clock = self.gc_clock
+        if clock is not None and clock.pending:
+            clock.drain(self.gc_paused)
+
     def heavy_state(self, running: int, waiting: int) -> None:
         self.heavy_running.set(running)
         self.heavy_waiting.set(waiting)
@@ -275,6 +282,7 @@ class Metrics:
 
     def exposition(self) -> tuple[bytes, str]:
         """The text format Prometheus scrapes."""
+        self.flush_gc()
         if self.multiprocess:
             self.refresh_memory(force=True)
             return generate_latest(aggregate_registry()), CONTENT_TYPE_LATEST

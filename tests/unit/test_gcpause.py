@@ -33,17 +33,40 @@ def test_freezing_leaves_the_startup_objects_out_of_full_collections(unfrozen: N
 
 def test_the_pause_clock_reports_each_collection_with_its_generation() -> None:
     seen: list[tuple[int, float]] = []
-    clock = gcpause.PauseClock(lambda gen, s: seen.append((gen, s)))
+    clock = gcpause.PauseClock()
     try:
         gc.collect(2)
         gc.collect(0)
+        assert not seen  # recorded inside the collector, handed over only when drained
+        clock.drain(lambda gen, s: seen.append((gen, s)))
     finally:
         clock.close()
     assert [g for g, _ in seen][-2:] == [2, 0]
-    assert all(s >= 0 for _, s in seen)
-    n = len(seen)
+    assert all(s >= 0 for _, s in seen) and not clock.pending
     gc.collect()
-    assert len(seen) == n  # closed: no more reports
+    assert not clock.pending  # closed: no more records
+
+
+def test_the_collector_never_calls_into_a_lock_holder() -> None:
+    """A collection may start while a thread holds a metrics library's lock; the callback must not
+    take that lock again (it would deadlock): it only appends, the metrics drain later."""
+    import threading
+
+    lock = threading.Lock()
+    observed: list[int] = []
+
+    def observe(gen: int, s: float) -> None:
+        with lock:
+            observed.append(gen)
+
+    clock = gcpause.PauseClock()
+    try:
+        with lock:  # as if inside Histogram.observe when the collector starts
+            gc.collect()
+        clock.drain(observe)
+    finally:
+        clock.close()
+    assert observed
 
 
 @pytest.mark.store_only("ladybug", "the app owns and opens its own embedded store here, as `cobuild serve` does")
