@@ -25,7 +25,8 @@ def test_freezing_leaves_the_startup_objects_out_of_full_collections(unfrozen: N
     held = [{"n": i} for i in range(20_000)]  # long-lived containers, as a schema's types are
     frozen = gcpause.freeze_startup_objects()
     assert frozen >= len(held)
-    assert gc.get_freeze_count() == frozen
+    # frozen objects that die leave the permanent generation (other threads' garbage, say): it only shrinks
+    assert len(held) <= gc.get_freeze_count() <= frozen
     # a full collection now walks only what was made since the freeze
     tracked_after = len(gc.get_objects(generation=2))
     assert tracked_after < frozen // 10, (tracked_after, frozen)
