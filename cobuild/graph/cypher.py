@@ -55,6 +55,12 @@ def missing(var: str, key: str = "id") -> str:
     return f"{var}.{name(key)} IS NULL"
 
 
+def or_null(var: str, key: str = "id") -> str:
+    """The opening ``CASE WHEN <var unbound> THEN NULL ELSE `` of a value that is null when an OPTIONAL
+    MATCH left ``var`` unbound (close it with `` END``), tested by :func:`missing`."""
+    return f"CASE WHEN {missing(var, key)} THEN NULL ELSE "
+
+
 @dataclass(frozen=True)
 class Statement:
     """One Cypher statement and its parameters: the unit the engines run and count."""

@@ -22,7 +22,7 @@ from cobuild.auth.access import ReadScope, forbid
 from cobuild.errors import ValidationError
 from cobuild.graph import changes, model
 from cobuild.graph import compile as gc
-from cobuild.graph.cypher import Params, Statement, Vars, missing, name
+from cobuild.graph.cypher import Params, Statement, Vars, name
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
@@ -77,18 +77,10 @@ def compile_page(plans: dict[str, gc.EntityPlan], after: int, labels: Sequence[s
         f"WITH head, pruned, epoch, e ORDER BY e.`seq` LIMIT {params.add(first + 1)}",
     ]
     carry = ["head", "pruned", "epoch", "e"]
-    columns: dict[str, str] = {}
-    for lab, plan in plans.items():
-        n = vars.new("n")
-        visible = scope.rows(n, lab, params, vars)
-        where = f"e.`entityLabel` = {params.add(lab)} AND {n}.`id` = e.`entityId`" + (f" AND {visible}" if visible else "")
-        clauses.append(f"OPTIONAL MATCH ({n}:{name(lab)}) WHERE {where}")
-        sub, node_map = gc.project_plan(plan, n, params, vars, carry, dialect, scope)
-        clauses.extend(sub)
-        col = vars.new("entity")
-        clauses.append(f"WITH {', '.join(carry)}, CASE WHEN {missing(n)} THEN NULL ELSE {node_map} END AS {col}")
-        carry.append(col)
-        columns[lab] = col
+    sub, columns = gc.entity_columns(
+        plans, lambda lab, n: f"e.`entityLabel` = {params.add(lab)} AND {n}.`id` = e.`entityId`",
+        params, vars, carry, dialect, scope)
+    clauses.extend(sub)
     event = ", ".join(f"e.{name(p)} AS {name(p)}" for p in model.CHANGE_EVENT.prop_names)
     clauses.append(f"RETURN head, pruned, epoch, {event}" + "".join(f", {c} AS {c}" for c in columns.values()))
     return Statement(" ".join(clauses), params.values, label="changesSince"), columns

@@ -79,7 +79,7 @@ from cobuild.graph.compile.ordering import (
 )
 from cobuild.graph.compile.pages import Item, Page, rel_one, rel_page
 from cobuild.graph.compile.plans import EntityPlan, RelMode, RelPlan, plan_entity, rel_fields_by_name
-from cobuild.graph.compile.projection import TOTAL, project_entity, project_plan, rel_key
+from cobuild.graph.compile.projection import TOTAL, entity_columns, project_entity, project_plan, rel_key
 from cobuild.graph.compile.selection import (
     collect_fields,
     connection_node_selection,
@@ -130,6 +130,7 @@ __all__ = [
     "plan_entity",
     "project_entity",
     "project_plan",
+    "entity_columns",
     "rel_fields_by_name",
     "rel_key",
     "rel_one",

@@ -9,7 +9,7 @@ and slicing those lists happen later in Python (:mod:`.pages`).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from cobuild.errors import CompileError
 from cobuild.graph import fields, model
@@ -19,7 +19,7 @@ from cobuild.graph.compile.limits import _GQL_NAME
 from cobuild.graph.compile.ordering import check_order
 from cobuild.graph.compile.plans import EntityPlan, RelPlan, plan_entity
 from cobuild.graph.compile.walks import node_text, walk_conditions, walk_text
-from cobuild.graph.cypher import Params, Vars, missing, name
+from cobuild.graph.cypher import Params, Vars, missing, name, or_null
 
 
 def rel_key(alias: str, suffix: str = "") -> str:
@@ -140,7 +140,7 @@ def _collect(rp: RelPlan, m: str, item: str | None, keep: list[str], params: Par
     if item is not None:
         coll = vars.new("c")
         if rp.after is None:
-            outputs.append(f"collect(CASE WHEN {missing(m)} THEN NULL ELSE {item} END) AS {coll}")
+            outputs.append(f"collect({or_null(m)}{item} END) AS {coll}")
         else:  # `after` keeps what follows the cursor (and its own key: several items may share a node)
             after = _after_predicate(m, rp.order_by, rp.after.values, rp.after.id, params, inclusive=True)
             outputs.append(f"collect(CASE WHEN {missing(m)} THEN NULL WHEN {after} THEN {item} ELSE NULL END) AS {coll}")
@@ -210,3 +210,25 @@ def project_entity(
     The caller filters ``var`` itself (``scope.rows``); nested rows and personal values are handled here."""
     plan = selection if isinstance(selection, EntityPlan) else plan_entity(selection, label_name)
     return project_plan(plan, var, params, vars, carry, dialect, scope)
+
+
+def entity_columns(plans: Mapping[str, EntityPlan], anchor: Callable[[str, str], str], params: Params, vars: Vars,
+                   carry: list[str], dialect: Any, scope: Any) -> tuple[list[str], dict[str, str]]:
+    """Records named by the rows of a statement (change events, a batch of ``(label, id)``), one column
+    per label: ``OPTIONAL MATCH`` the node ``anchor(label, var)`` names within the principal's scope,
+    project the client's selection, carry it on — null when the record is gone or out of scope.
+    Returns the clauses and each label's column; ``carry`` grows by the columns."""
+    clauses: list[str] = []
+    columns: dict[str, str] = {}
+    for lab, plan in plans.items():
+        n = vars.new("n")
+        visible = scope.rows(n, lab, params, vars)
+        where = anchor(lab, n) + (f" AND {visible}" if visible else "")
+        clauses.append(f"OPTIONAL MATCH ({n}:{name(lab)}) WHERE {where}")
+        sub, node_map = project_plan(plan, n, params, vars, list(carry), dialect, scope)
+        clauses.extend(sub)
+        col = vars.new("entity")
+        clauses.append(f"WITH {', '.join(carry)}, {or_null(n)}{node_map} END AS {col}")
+        carry.append(col)
+        columns[lab] = col
+    return clauses, columns

@@ -26,7 +26,7 @@ import strawberry
 from cobuild.auth.access import ReadScope
 from cobuild.errors import NotFoundError, ValidationError
 from cobuild.graph import model
-from cobuild.graph.cypher import Params, Statement, Vars, missing, name
+from cobuild.graph.cypher import Params, Statement, Vars, name, or_null
 from cobuild.resolvers.areas import COMMUNITY_LEVELS
 from cobuild.resolvers.entities import run_read
 from cobuild.schema.entities import entity_from_row
@@ -50,13 +50,6 @@ def entity_props(label_name: str) -> list[str]:
 def entity_map(label_name: str, var: str) -> str:
     """``{id: v.id, name: v.name, …}``: every scalar property of the label (no relationships)."""
     return "{" + ", ".join(f"{name(p)}: {var}.{name(p)}" for p in entity_props(label_name)) + "}"
-
-
-def or_null(var: str, key: str = "id") -> str:
-    """The opening ``CASE WHEN <var unbound> THEN NULL ELSE `` of a value that is null when an OPTIONAL
-    MATCH left ``var`` unbound (close it with `` END``); the test reads the node's key
-    (:func:`cobuild.graph.cypher.missing`: LadybugDB reads a whole node to test the node itself)."""
-    return f"CASE WHEN {missing(var, key)} THEN NULL ELSE "
 
 
 def collect_map(var: str, body: str, distinct: bool = False, key: str = "id") -> str:
